@@ -1,0 +1,113 @@
+"""Declared settings: name, default, help. Read once, from defaults < environment < command-line flags."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from publisher.errors import ConfigError
+
+#: The project folder (holding ``ontology/``, ``shapes/`` and ``data/``) when run from a checkout.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    env: str
+    default: str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "base_uri",
+        "PUBLISHER_BASE_URI",
+        "http://localhost:8080/",
+        "Base under which every published IRI is minted; must end with '/'.",
+    ),
+    Setting(
+        "data_dir",
+        "PUBLISHER_DATA",
+        str(PROJECT_ROOT / "data"),
+        "Folder with press releases (releases/) and curated reference data (reference/).",
+    ),
+    Setting(
+        "store",
+        "PUBLISHER_STORE",
+        str(PROJECT_ROOT / "var" / "store"),
+        "Where the published graph lives: a folder for the embedded on-disk store, or ':memory:'.",
+    ),
+    Setting(
+        "workers",
+        "PUBLISHER_WORKERS",
+        "0",
+        "Processes used to extract and validate during a build; 0 means one per CPU core.",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Config:
+    """The resolved settings of one run."""
+
+    base_uri: str
+    data_dir: Path
+    store: str
+    workers: int
+
+    @property
+    def shapes_dir(self) -> Path:
+        return PROJECT_ROOT / "shapes"
+
+    @property
+    def ontology_dir(self) -> Path:
+        return PROJECT_ROOT / "ontology"
+
+    def with_overrides(self, **overrides: object) -> Config:
+        """A copy with the given settings replaced; ``None`` values are ignored."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        if not given:
+            return self
+        raw = {f.name: getattr(self, f.name) for f in fields(self)}
+        raw.update(given)
+        return _build(raw)
+
+
+def check_base_uri(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"base_uri: '{value}' is not an absolute http(s) URI (setting PUBLISHER_BASE_URI / --base-uri)")
+    if not value.endswith("/"):
+        raise ConfigError(f"base_uri: '{value}' must end with '/' (setting PUBLISHER_BASE_URI / --base-uri)")
+    if parts.query or parts.fragment:
+        raise ConfigError(f"base_uri: '{value}' must not have a query or fragment")
+    return value
+
+
+def _build(raw: dict[str, object]) -> Config:
+    try:
+        workers = int(str(raw["workers"]))
+    except ValueError as exc:
+        raise ConfigError(f"workers: '{raw['workers']}' is not a whole number (setting PUBLISHER_WORKERS)") from exc
+    if workers < 0:
+        raise ConfigError(f"workers: {workers} is negative (setting PUBLISHER_WORKERS)")
+    return Config(
+        base_uri=check_base_uri(str(raw["base_uri"])),
+        data_dir=Path(str(raw["data_dir"])),
+        store=str(raw["store"]),
+        workers=workers or (os.cpu_count() or 1),
+    )
+
+
+def load_config(environ: dict[str, str] | None = None, **overrides: object) -> Config:
+    """Defaults, then the environment, then explicit overrides (command-line flags)."""
+    env = os.environ if environ is None else environ
+    raw: dict[str, object] = {s.name: env.get(s.env, s.default) for s in SETTINGS}
+    raw.update({k: v for k, v in overrides.items() if v is not None})
+    return _build(raw)
+
+
+__all__ = ["PROJECT_ROOT", "SETTINGS", "Config", "Setting", "check_base_uri", "load_config", "replace"]

@@ -1,0 +1,62 @@
+"""Typed errors, each with an HTTP status and a message a person can act on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class PublisherError(Exception):
+    """Base class: ``str(error)`` is one line that names what is wrong and where."""
+
+    status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InputError(PublisherError):
+    """A source document cannot be read as a press release."""
+
+    status = 400
+
+    def __init__(self, path: Path | str, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = str(path)
+        self.problem = problem
+
+
+class DuplicateIdentityError(PublisherError):
+    """Two source documents describe the same press release."""
+
+    status = 409
+
+    def __init__(self, identifier: str, first: str, second: str) -> None:
+        super().__init__(f"{second}: same press release as {first} (identity {identifier})")
+        self.identifier = identifier
+        self.first = first
+        self.second = second
+
+
+class ReferenceDataError(PublisherError):
+    """The curated reference data is broken."""
+
+    status = 500
+
+
+class ConfigError(PublisherError):
+    """A setting has a value that cannot be used."""
+
+    status = 400
+
+
+class StoreError(PublisherError):
+    """The store cannot be opened, read or written."""
+
+    status = 503
+
+
+class NotFoundError(PublisherError):
+    """No resource with that IRI."""
+
+    status = 404

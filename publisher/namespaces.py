@@ -1,0 +1,50 @@
+"""Namespace constants, nothing else.
+
+schema.org is used with its https namespace: the schema.org 30.0 release names ``https://schema.org/`` in its
+current vocabulary files, and every JSON-LD document the publisher writes uses its own ``@context`` whose
+``@vocab`` is that namespace (schema.org's remote context still maps to ``http://schema.org/``).
+"""
+
+from rdflib import Namespace
+from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, RDFS, SH, SKOS, XSD
+
+SDO = Namespace("https://schema.org/")
+PM = Namespace("https://w3id.org/pm-berlin/ontology#")
+LOR = Namespace("https://berlinonline.github.io/lod-berlin-lor/")
+WD = Namespace("http://www.wikidata.org/entity/")
+DCATDE = Namespace("http://dcat-ap.de/def/dcatde/")
+
+LICENSE_DL_BY_DE_2_0 = "http://dcat-ap.de/def/licenses/dl-by-de/2.0"
+
+PREFIXES: dict[str, Namespace] = {
+    "schema": SDO,
+    "pm": PM,
+    "rdf": Namespace(str(RDF)),
+    "rdfs": Namespace(str(RDFS)),
+    "xsd": Namespace(str(XSD)),
+    "owl": Namespace(str(OWL)),
+    "sh": Namespace(str(SH)),
+    "skos": Namespace(str(SKOS)),
+    "dct": Namespace(str(DCTERMS)),
+    "dcat": Namespace(str(DCAT)),
+    "lor": LOR,
+    "wd": WD,
+}
+
+__all__ = [
+    "DCAT",
+    "DCATDE",
+    "DCTERMS",
+    "LICENSE_DL_BY_DE_2_0",
+    "LOR",
+    "OWL",
+    "PM",
+    "PREFIXES",
+    "RDF",
+    "RDFS",
+    "SDO",
+    "SH",
+    "SKOS",
+    "WD",
+    "XSD",
+]
