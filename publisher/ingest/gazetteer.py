@@ -217,6 +217,7 @@ class Gazetteer:
         self._folded: dict[str, list[str]] = {}
         self.units: dict[str, list[Entity]] = {}
         self.max_tokens = 1
+        self._lengths: dict[str, set[int]] = {}
         for entity in self.entities.values():
             category = entity.category
             if category == "unit":
@@ -238,7 +239,9 @@ class Gazetteer:
                     self.base_forms.setdefault(form, base)
 
     def _add(self, key: str, iri: str) -> None:
-        self.max_tokens = max(self.max_tokens, key.count(" ") + 1)
+        length = key.count(" ") + 1
+        self.max_tokens = max(self.max_tokens, length)
+        self._lengths.setdefault(fold(key.split(" ", 1)[0]), set()).add(length)
         bucket = self._exact.setdefault(key, [])
         if iri not in bucket:
             bucket.append(iri)
@@ -252,8 +255,6 @@ class Gazetteer:
         found = self._exact.get(key)
         if found:
             return found
-        if case_sensitive(key):
-            return []
         return self._folded.get(fold(key), [])
 
     def base_form(self, key: str) -> str:
@@ -285,12 +286,13 @@ class Gazetteer:
         i = 0
         n = len(tokens)
         while i < n:
-            if i in taken:
+            lengths = self._lengths.get(fold(tokens[i].text.translate(_DASHES)))
+            if i in taken or not lengths:
                 i += 1
                 continue
             best: tuple[int, list[str]] | None = None
-            for length in range(min(self.max_tokens, n - i), 0, -1):
-                if any((i + k) in taken for k in range(length)):
+            for length in sorted(lengths, reverse=True):
+                if length > n - i or any((i + k) in taken for k in range(length)):
                     continue
                 key = " ".join(t.text for t in tokens[i : i + length]).translate(_DASHES)
                 found = self.lookup(key)

@@ -122,6 +122,11 @@ UNIT_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^Pressestelle$"), "Pressestelle"),
     (re.compile(r"^Pressestellen?$"), "Pressestelle"),
 ]
+ALL_HEADS = HEAD_ORGS | BUILDING_HEADS | OPEN_SPACE_HEADS | QUARTIER_HEADS
+GENITIVE_HEADS = {h + suffix: h for h in HEAD_ORGS | BUILDING_HEADS for suffix in ("s", "es")
+                  if suffix == "es" or not h.endswith("s")}
+UNIT_FIRST_WORDS = {"OE", "Sozialraumorientierte", "Sozialraumorientierten", "SPK", "Bezirkliche", "bezirkliche",
+                    "Bezirklichen", "bezirklichen", "BENN-Koordination", "Pressestelle", "Pressestellen"}
 AMT = re.compile(r"^[A-ZÄÖÜ][a-zäöüß]+(?:-|s)?amt(?:es|s)?$")
 AMT_NOT = {"Bezirksamt", "Bezirksamtes", "Bezirksamts", "Landesamt", "Bundesamt", "Finanzamt", "Ehrenamt",
            "Ehrenamtes", "Ehrenamts", "Amt", "Amtes", "Amts", "Bürgeramt", "Gesamt", "Insgesamt", "Standesamt"}
@@ -320,12 +325,11 @@ class Recogniser:
         n = len(tokens)
         for i, tok in enumerate(tokens):
             word = tok.text
+            if word not in ALL_HEADS and word not in GENITIVE_HEADS:
+                continue
             if not free(i, i + 1) or i + 1 >= n or not _joined(text, tokens, i, i + 2):
                 continue
-            head = word if word in HEAD_ORGS | BUILDING_HEADS | OPEN_SPACE_HEADS | QUARTIER_HEADS else None
-            if head is None:
-                genitive = re.sub(r"(es|s)$", "", word)
-                head = genitive if genitive in BUILDING_HEADS | HEAD_ORGS and genitive != word else None
+            head = word if word in ALL_HEADS else GENITIVE_HEADS.get(word)
             if head is None:
                 continue
             start = i + 1
@@ -442,7 +446,10 @@ class Recogniser:
                take: Callable[[Mention], None], phrases_only: bool) -> None:
         n = len(tokens)
         for i in range(n):
+            first = tokens[i].text
             if phrases_only:
+                if first not in ("Büro", "Büros", "Fachbereich"):
+                    continue
                 m = re.match(r"(?:Büro|Büros)\s+(?:der|des)\s+(Bezirksbürgermeisterin|Bezirksbürgermeisters|"
                              r"Bezirksstadträtin|Bezirksstadtrats|Integrationsbeauftragten|Beauftragten\s+für\s+\w+)",
                              text[tokens[i].start :])
@@ -454,7 +461,7 @@ class Recogniser:
                 elif tokens[i].text == "Fachbereich" and i + 1 < n and free(i, i + 2) and _cap(tokens[i + 1].text):
                     take(self._mk(text, tokens, i, i + 2, "unit", unit=f"Fachbereich {tokens[i + 1].text}"))
                 continue
-            for length in (3, 2, 1):
+            for length in (3, 2, 1) if first in UNIT_FIRST_WORDS else ():
                 j = i + length
                 if j > n or not free(i, j) or not _joined(text, tokens, i, j):
                     continue
@@ -646,7 +653,9 @@ class Recogniser:
             if role:
                 m.data["role"] = role
         for i in range(n):
-            if i in taken or i in role_tokens:
+            if i in taken or i in role_tokens or not (tokens[i].text[:1].isupper()):
+                continue
+            if tokens[i].text not in TITLES and not looks_like_name(tokens[i].text):
                 continue
             s, e, title = self._person_name(text, tokens, i, taken)
             if e <= s or not free(s, e) or any(k in role_tokens for k in range(s, e)):

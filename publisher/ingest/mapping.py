@@ -1,0 +1,258 @@
+"""Record -> RDF: a pure mapping from a typed press-release record to schema.org triples.
+
+The mapping returns two graphs. The release graph holds what belongs to the release alone: the release, its
+image, quotations and events. The entity graph holds what the release says about entities that live on
+beyond it: new organisations, people, places and programmes, roles, contact points. The build keeps every
+release in a named graph of its own and merges the entity graphs, so that a changed release replaces exactly
+its own triples. Blank nodes get labels derived from the release, so the same input gives the same output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, XSD
+
+from publisher.ingest import uris
+from publisher.ingest.record import PressRelease
+from publisher.namespaces import LICENSE_DL_BY_DE_2_0, PM, SDO
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+ORG_CLASSES = {
+    "GovernmentOrganization": SDO.GovernmentOrganization,
+    "Corporation": SDO.Corporation,
+    "NGO": SDO.NGO,
+    "Project": SDO.Project,
+    "PoliticalParty": SDO.PoliticalParty,
+    "Organization": SDO.Organization,
+}
+AREA_CLASSES = {
+    "Bezirk": PM.Bezirk,
+    "Prognoseraum": PM.Prognoseraum,
+    "Bezirksregion": PM.Bezirksregion,
+    "Planungsraum": PM.Planungsraum,
+    "Ortsteil": PM.Ortsteil,
+    "Quartier": PM.Quartier,
+    "Strasse": PM.Strasse,
+    "Gebaeude": PM.Gebaeude,
+    "Freiflaeche": PM.Freiflaeche,
+}
+
+
+def e164(number: str | None) -> str | None:
+    """A German telephone number in E.164 form ("(030) 90297 - 2200" -> "+4930902972200")."""
+    if not number:
+        return None
+    try:
+        parsed = phonenumbers.parse(number, "DE")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(parsed):
+        return None
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+class _Blank:
+    """Deterministic blank node labels, unique per release."""
+
+    def __init__(self, identifier: str) -> None:
+        self.prefix = "b" + hashlib.sha256(identifier.encode("utf-8")).hexdigest()[:12]
+        self.count = 0
+
+    def __call__(self, kind: str) -> BNode:
+        self.count += 1
+        return BNode(f"{self.prefix}{kind}{self.count}")
+
+
+def _de(text: str) -> Literal:
+    return Literal(text, lang="de")
+
+
+def map_release(record: PressRelease, base_uri: str) -> tuple[Graph, Graph]:
+    """The release graph and the entity graph of one record."""
+    rel = Graph()
+    ent = Graph()
+    blank = _Blank(record.identifier)
+    r = URIRef(record.iri)
+    rel.add((r, RDF.type, SDO.NewsArticle))
+    rel.add((r, RDF.type, PM.PressRelease))
+    rel.add((r, SDO.headline, _de(record.title)))
+    rel.add((r, SDO.name, _de(record.title)))
+    rel.add((r, SDO.datePublished, Literal(record.date_published.isoformat(), datatype=XSD.date)))
+    rel.add((r, SDO.dateModified, Literal(record.date_published.isoformat(), datatype=XSD.date)))
+    rel.add((r, SDO.articleBody, _de(record.body)))
+    rel.add((r, SDO.identifier, Literal(record.identifier)))
+    rel.add((r, SDO.inLanguage, Literal(record.language)))
+    rel.add((r, SDO.license, URIRef(LICENSE_DL_BY_DE_2_0)))
+    if record.number:
+        rel.add((r, PM.pressReleaseNumber, Literal(record.number)))
+    if record.publisher_iri:
+        rel.add((r, SDO.publisher, URIRef(record.publisher_iri)))
+    if record.image_credit:
+        image = blank("img")
+        rel.add((r, SDO.image, image))
+        rel.add((image, RDF.type, SDO.ImageObject))
+        rel.add((image, SDO.creditText, Literal(record.image_credit)))
+    source = URIRef(uris.thing(base_uri, "Source", record.identifier))
+    rel.add((r, SDO.isBasedOn, source))
+    rel.add((source, RDF.type, SDO.DigitalDocument))
+    rel.add((source, SDO.name, Literal(record.source_name)))
+    rel.add((source, SDO.sha256, Literal(record.source_sha256)))
+    rel.add((source, SDO.encodingFormat, Literal(_media_type(record.source_format))))
+    rel.add((source, SDO.about, r))
+
+    for org in record.organisations:
+        o = URIRef(org.iri)
+        rel.add((r, SDO.mentions, o))
+        if not org.known:
+            ent.add((o, RDF.type, ORG_CLASSES.get(org.kind, SDO.Organization)))
+            ent.add((o, SDO.name, Literal(org.name)))
+            if org.parent_iri:
+                ent.add((o, SDO.parentOrganization, URIRef(org.parent_iri)))
+                ent.add((URIRef(org.parent_iri), SDO.subOrganization, o))
+    for person in record.persons:
+        p = URIRef(person.iri)
+        rel.add((r, SDO.mentions, p))
+        if not person.known:
+            ent.add((p, RDF.type, SDO.Person))
+            ent.add((p, SDO.name, Literal(person.name)))
+            if person.honorific:
+                ent.add((p, SDO.honorificPrefix, Literal(person.honorific)))
+        if person.party_iri:
+            ent.add((p, SDO.memberOf, URIRef(person.party_iri)))
+        if person.role and not person.role_iri:
+            org_slug = person.organisation_iri.rsplit("/", 1)[-1] if person.organisation_iri else "ohne-organisation"
+            role = URIRef(f"{person.iri}/rolle/{uris.slug(person.role, 60)}-{org_slug}")
+            ent.add((p, SDO.memberOf, role))
+            ent.add((role, RDF.type, SDO.OrganizationRole))
+            ent.add((role, SDO.roleName, Literal(person.role)))
+            if person.organisation_iri:
+                ent.add((role, SDO.memberOf, URIRef(person.organisation_iri)))
+        elif not person.role and person.organisation_iri and not person.known:
+            role = URIRef(f"{person.iri}/rolle/mitglied-{person.organisation_iri.rsplit('/', 1)[-1]}")
+            ent.add((p, SDO.memberOf, role))
+            ent.add((role, RDF.type, SDO.OrganizationRole))
+            ent.add((role, SDO.memberOf, URIRef(person.organisation_iri)))
+    for area in record.areas:
+        a = URIRef(area.iri)
+        rel.add((r, SDO.mentions, a))
+        rel.add((r, SDO.spatialCoverage, a))
+        if not area.known:
+            ent.add((a, RDF.type, AREA_CLASSES.get(area.rdf_class, PM.Quartier)))
+            ent.add((a, SDO.name, Literal(area.name)))
+            bezirk = _bezirk_of_street(area.iri, base_uri)
+            if bezirk:
+                ent.add((a, SDO.containedInPlace, URIRef(bezirk)))
+    for programme in record.programmes:
+        g = URIRef(programme.iri)
+        rel.add((r, SDO.about, g))
+        rel.add((r, SDO.mentions, g))
+        if not programme.known:
+            ent.add((g, RDF.type, SDO.FundingScheme))
+            ent.add((g, SDO.name, Literal(programme.name)))
+            if programme.acronym:
+                ent.add((g, SDO.alternateName, Literal(programme.acronym)))
+    for phase in record.phase_iris:
+        rel.add((r, SDO.mentions, URIRef(phase)))
+    new_fields = {iri: name for iri, cls, name in record.new_entities if cls == "FieldOfAction"}
+    for field_iri in record.field_of_action_iris:
+        f = URIRef(field_iri)
+        rel.add((r, SDO.mentions, f))
+        if field_iri in new_fields:
+            ent.add((f, RDF.type, PM.FieldOfAction))
+            ent.add((f, SDO.name, Literal(new_fields[field_iri])))
+            programme_iri = field_iri.split("/handlungsfeld/", 1)[0]
+            ent.add((URIRef(programme_iri), PM.fieldOfAction, f))
+
+    for quote in record.quotations:
+        q = blank("quote")
+        rel.add((r, SDO.hasPart, q))
+        rel.add((q, RDF.type, SDO.Quotation))
+        rel.add((q, SDO.text, _de(quote.text)))
+        rel.add((q, SDO.isPartOf, r))
+        if quote.speaker_iri:
+            rel.add((q, SDO.spokenByCharacter, URIRef(quote.speaker_iri)))
+        elif quote.speaker_role:
+            role = blank("speaker")
+            rel.add((q, SDO.spokenByCharacter, role))
+            rel.add((role, RDF.type, SDO.Role))
+            rel.add((role, SDO.roleName, Literal(quote.speaker_role)))
+
+    for event in record.events:
+        e = URIRef(event.iri)
+        rel.add((r, SDO.about, e))
+        rel.add((e, RDF.type, SDO.Event))
+        rel.add((e, SDO.name, _de(event.name)))
+        rel.add((e, SDO.subjectOf, r))
+        if event.start_time:
+            moment = datetime.combine(event.start_date, event.start_time, tzinfo=BERLIN)
+            rel.add((e, SDO.startDate, Literal(moment.isoformat(), datatype=XSD.dateTime)))
+        else:
+            rel.add((e, SDO.startDate, Literal(event.start_date.isoformat(), datatype=XSD.date)))
+        if event.organiser_iri:
+            rel.add((e, SDO.organizer, URIRef(event.organiser_iri)))
+        for about in event.about_iris:
+            rel.add((e, SDO.about, URIRef(about)))
+        if event.venue or event.address:
+            place = blank("place")
+            rel.add((e, SDO.location, place))
+            rel.add((place, RDF.type, SDO.Place))
+            rel.add((place, SDO.name, Literal(event.venue or event.address)))
+            if event.address:
+                address = blank("addr")
+                rel.add((place, SDO.address, address))
+                rel.add((address, RDF.type, SDO.PostalAddress))
+                rel.add((address, SDO.streetAddress, Literal(event.address)))
+                rel.add((address, SDO.addressLocality, Literal("Berlin")))
+                rel.add((address, SDO.addressCountry, Literal("DE")))
+
+    for contact in record.contact_points:
+        c = URIRef(contact.iri)
+        rel.add((r, PM.pressContact, c))
+        ent.add((c, RDF.type, SDO.ContactPoint))
+        ent.add((c, SDO.name, Literal(contact.office)))
+        if "presse" in contact.office.casefold():
+            ent.add((c, SDO.contactType, Literal("Presse")))
+        if contact.organisation_iri:
+            ent.add((URIRef(contact.organisation_iri), SDO.contactPoint, c))
+        if contact.person_iri:
+            ent.add((URIRef(contact.person_iri), SDO.contactPoint, c))
+        for prop, value in ((SDO.telephone, e164(contact.telephone)), (SDO.faxNumber, e164(contact.fax))):
+            if value:
+                ent.add((c, prop, Literal(value)))
+        if contact.email:
+            ent.add((c, SDO.email, Literal(contact.email)))
+        if contact.street_address or contact.postcode:
+            address = BNode(contact.iri.rsplit("/", 1)[-1] + "addr")
+            ent.add((c, SDO.address, address))
+            ent.add((address, RDF.type, SDO.PostalAddress))
+            if contact.street_address:
+                ent.add((address, SDO.streetAddress, Literal(contact.street_address)))
+            if contact.postcode:
+                ent.add((address, SDO.postalCode, Literal(contact.postcode)))
+            if contact.city:
+                ent.add((address, SDO.addressLocality, Literal(contact.city)))
+            ent.add((address, SDO.addressCountry, Literal("DE")))
+    return rel, ent
+
+
+def _media_type(source_format: str) -> str:
+    return {
+        "text": "text/plain",
+        "markdown": "text/markdown",
+        "turtle": "text/turtle",
+        "json-ld": "application/ld+json",
+    }.get(source_format, "application/octet-stream")
+
+
+def _bezirk_of_street(iri: str, base_uri: str) -> str | None:
+    prefix = uris.thing(base_uri, "Strasse")
+    if not iri.startswith(prefix + "/"):
+        return None
+    parts = iri[len(prefix) + 1 :].split("/")
+    return uris.thing(base_uri, "Bezirk", parts[0]) if len(parts) == 2 else None
