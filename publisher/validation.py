@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
@@ -80,6 +81,53 @@ def _short(node: Node | None, graph: Graph) -> str:
     return str(node)
 
 
+def _engine_class() -> type:
+    from pyshacl import Validator as ShaclValidator
+
+    class Engine(ShaclValidator):  # type: ignore[misc]
+        """pySHACL, with the focus nodes it is given kept in a set: it tests each target against them."""
+
+        def make_executor(self):  # type: ignore[no-untyped-def]
+            executor = super().make_executor()
+            if executor.focus_nodes:
+                executor.focus_nodes = frozenset(executor.focus_nodes)
+            return executor
+
+    return Engine
+
+
+def _Engine(*args: Any, **kwargs: Any) -> Any:  # noqa: N802 - built on first use: pySHACL loads slowly
+    global _ENGINE
+    if _ENGINE is None:
+        _ENGINE = _engine_class()
+    return _ENGINE(*args, **kwargs)
+
+
+def _data_graph(graph: Graph) -> Any:
+    from pyshacl.graph_abstraction import DataGraph
+
+    return DataGraph.from_rdflib(graph)
+
+
+_ENGINE: Any = None
+
+
+def _owner_source(data: Graph, node: Node | None, sources: dict[str, str]) -> str | None:
+    """The source of a blank node: that of the resource it hangs off (a quotation's release)."""
+    seen: set[Node] = set()
+    frontier = [node] if isinstance(node, BNode) else []
+    while frontier:
+        current = frontier.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        for subject in data.subjects(None, current):
+            if isinstance(subject, URIRef) and str(subject) in sources:
+                return sources[str(subject)]
+            frontier.append(subject)
+    return None
+
+
 class Validator:
     """Validates data graphs against the shapes in ``shapes_dir``."""
 
@@ -87,22 +135,33 @@ class Validator:
         self.shapes = load_graph(shapes_dir.glob("*.ttl"))
         self.ontology = load_graph(ontology_dir.glob("*.ttl"))
         self.shape_files = {p.stem: p for p in shapes_dir.glob("*.ttl")}
+        self._shapes_graph: Any = None
 
-    def validate(self, data: Graph, sources: dict[str, str] | None = None) -> ValidationResult:
-        """Validate ``data``; ``sources`` maps focus-node IRIs to the file they came from."""
-        from pyshacl import validate as shacl_validate  # imported late: it takes a while to load
+    def validate(self, data: Graph, sources: dict[str, str] | None = None,
+                 focus: list[str] | None = None) -> ValidationResult:
+        """Validate ``data``; ``sources`` maps focus-node IRIs to the file they came from.
 
-        conforms, report, _text = shacl_validate(
-            data,
+        With ``focus``, only those nodes are validated; the rest of ``data`` is there to be linked to.
+        """
+        engine = _Engine(
+            _data_graph(data),
             shacl_graph=self.shapes,
             ont_graph=self.ontology,
-            inference="none",
-            abort_on_first=False,
-            allow_infos=True,
-            allow_warnings=True,
-            meta_shacl=False,
-            advanced=False,
+            options={
+                "inference": "none",
+                "abort_on_first": False,
+                "allow_infos": True,
+                "allow_warnings": True,
+                "advanced": False,
+                "inplace": True,
+                "focus_nodes": focus or None,
+            },
         )
+        if self._shapes_graph is None:
+            self._shapes_graph = engine.shacl_graph
+        else:
+            engine.shacl_graph = self._shapes_graph  # shapes are harvested once, not per run
+        conforms, report, _text = engine.run()
         assert isinstance(report, Graph)
         report.namespace_manager = data.namespace_manager
         findings = []
@@ -113,6 +172,7 @@ class Validator:
             severity = report.value(result, SH.resultSeverity)
             shape = report.value(result, SH.sourceShape)
             focus_text = str(focus) if isinstance(focus, URIRef) else _short(focus, data)
+            source = (sources or {}).get(focus_text) or _owner_source(data, focus, sources or {})
             findings.append(
                 Finding(
                     focus=focus_text,
@@ -121,7 +181,7 @@ class Validator:
                     severity=SEVERITIES.get(severity, str(severity)),  # type: ignore[call-overload]
                     shape=_short(shape, self.shapes) if isinstance(shape, URIRef) else "",
                     value=str(value) if isinstance(value, (URIRef, Literal)) else None,
-                    source=(sources or {}).get(focus_text),
+                    source=source,
                 )
             )
         return ValidationResult(conforms=bool(conforms), report=report, findings=findings)

@@ -113,6 +113,15 @@ class Context:
     bezirk: Entity | None
 
 
+def release_identifier(published: date, title: str) -> str:
+    """A release's identity: its date and title. A long title is shortened, with a hash of the whole."""
+    full = uris.slug(title, max_length=1000)
+    short = uris.slug(title, max_length=60)
+    if short != full:
+        short = f"{short}-{uris.short_hash(title)[:6]}"
+    return f"{published.isoformat()}-{short}"
+
+
 def _first_words(quote: str) -> str:
     words = [w.strip(string.punctuation + "„“”\"«»‚‘’–—…") for w in quote.split()]
     return " ".join(w for w in words[:5] if w) if words else ""
@@ -162,7 +171,7 @@ class Extractor:
         publisher = self._publisher(page, found, contacts)
         bezirk = self._bezirk_of(publisher)
         ctx = Context(page.date_published, publisher, bezirk)
-        identifier = f"{page.date_published.isoformat()}-{uris.slug(page.title, max_length=60)}"
+        identifier = release_identifier(page.date_published, page.title)
         iri = uris.thing(self.base, "PressRelease", identifier)
         record = PressRelease(
             iri=iri,
@@ -696,7 +705,9 @@ class Extractor:
         name = self._event_name(sentence, page.title, organiser)
         venue = self._venue(sentence, inside, organiser)
         about = [p.iri for p in record.programmes]
-        iri = uris.thing(self.base, "Event", f"{day.isoformat()}-{uris.slug(name, max_length=60)}")
+        # the release's own hash keeps two releases' events apart, however alike their names
+        iri = uris.thing(self.base, "Event", f"{day.isoformat()}-{uris.slug(name, max_length=50)}-"
+                         f"{uris.short_hash(record.iri)[:6]}")
         return Event(name=name, iri=iri, start_date=day, start_time=clock, venue=venue, address=address,
                      organiser=organiser.name if organiser else None,
                      organiser_iri=organiser.iri if organiser else None, about_iris=about)

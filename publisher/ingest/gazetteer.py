@@ -233,19 +233,21 @@ class Gazetteer:
                 if not key:
                     continue
                 self.names.add(name)
-                self._add(key, entity.iri)
+                # programme names are proper names: "Sozialer Zusammenhalt", not "den sozialen Zusammenhalt"
+                exact = category == "programme"
+                self._add(key, entity.iri, exact)
                 for form, base in _inflections(key, category):
-                    self._add(form, entity.iri)
+                    self._add(form, entity.iri, exact)
                     self.base_forms.setdefault(form, base)
 
-    def _add(self, key: str, iri: str) -> None:
+    def _add(self, key: str, iri: str, exact: bool = False) -> None:
         length = key.count(" ") + 1
         self.max_tokens = max(self.max_tokens, length)
         self._lengths.setdefault(fold(key.split(" ", 1)[0]), set()).add(length)
         bucket = self._exact.setdefault(key, [])
         if iri not in bucket:
             bucket.append(iri)
-        if not case_sensitive(key):
+        if not exact and not case_sensitive(key):
             folded = self._folded.setdefault(fold(key), [])
             if iri not in folded:
                 folded.append(iri)

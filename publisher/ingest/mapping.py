@@ -4,17 +4,18 @@ The mapping returns two graphs. The release graph holds what belongs to the rele
 image, quotations and events. The entity graph holds what the release says about entities that live on
 beyond it: new organisations, people, places and programmes, roles, contact points. The build keeps every
 release in a named graph of its own and merges the entity graphs, so that a changed release replaces exactly
-its own triples. Blank nodes get labels derived from the release, so the same input gives the same output.
+its own triples. What would be blank nodes elsewhere (a quotation, an image, an address) gets a fragment IRI
+under the resource it belongs to ("...#zitat-1"), so the same input always gives the same output and every
+node can be named, linked and validated.
 """
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import phonenumbers
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
 from publisher.ingest import uris
@@ -57,18 +58,6 @@ def e164(number: str | None) -> str | None:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-class _Blank:
-    """Deterministic blank node labels, unique per release."""
-
-    def __init__(self, identifier: str) -> None:
-        self.prefix = "b" + hashlib.sha256(identifier.encode("utf-8")).hexdigest()[:12]
-        self.count = 0
-
-    def __call__(self, kind: str) -> BNode:
-        self.count += 1
-        return BNode(f"{self.prefix}{kind}{self.count}")
-
-
 def _de(text: str) -> Literal:
     return Literal(text, lang="de")
 
@@ -77,7 +66,6 @@ def map_release(record: PressRelease, base_uri: str) -> tuple[Graph, Graph]:
     """The release graph and the entity graph of one record."""
     rel = Graph()
     ent = Graph()
-    blank = _Blank(record.identifier)
     r = URIRef(record.iri)
     rel.add((r, RDF.type, SDO.NewsArticle))
     rel.add((r, RDF.type, PM.PressRelease))
@@ -94,7 +82,7 @@ def map_release(record: PressRelease, base_uri: str) -> tuple[Graph, Graph]:
     if record.publisher_iri:
         rel.add((r, SDO.publisher, URIRef(record.publisher_iri)))
     if record.image_credit:
-        image = blank("img")
+        image = URIRef(f"{record.iri}#bild")
         rel.add((r, SDO.image, image))
         rel.add((image, RDF.type, SDO.ImageObject))
         rel.add((image, SDO.creditText, Literal(record.image_credit)))
@@ -169,8 +157,8 @@ def map_release(record: PressRelease, base_uri: str) -> tuple[Graph, Graph]:
             programme_iri = field_iri.split("/handlungsfeld/", 1)[0]
             ent.add((URIRef(programme_iri), PM.fieldOfAction, f))
 
-    for quote in record.quotations:
-        q = blank("quote")
+    for number, quote in enumerate(record.quotations, start=1):
+        q = URIRef(f"{record.iri}#zitat-{number}")
         rel.add((r, SDO.hasPart, q))
         rel.add((q, RDF.type, SDO.Quotation))
         rel.add((q, SDO.text, _de(quote.text)))
@@ -178,7 +166,7 @@ def map_release(record: PressRelease, base_uri: str) -> tuple[Graph, Graph]:
         if quote.speaker_iri:
             rel.add((q, SDO.spokenByCharacter, URIRef(quote.speaker_iri)))
         elif quote.speaker_role:
-            role = blank("speaker")
+            role = URIRef(f"{record.iri}#zitat-{number}-rolle")
             rel.add((q, SDO.spokenByCharacter, role))
             rel.add((role, RDF.type, SDO.Role))
             rel.add((role, SDO.roleName, Literal(quote.speaker_role)))
@@ -199,12 +187,12 @@ def map_release(record: PressRelease, base_uri: str) -> tuple[Graph, Graph]:
         for about in event.about_iris:
             rel.add((e, SDO.about, URIRef(about)))
         if event.venue or event.address:
-            place = blank("place")
+            place = URIRef(f"{event.iri}#ort")
             rel.add((e, SDO.location, place))
             rel.add((place, RDF.type, SDO.Place))
             rel.add((place, SDO.name, Literal(event.venue or event.address)))
             if event.address:
-                address = blank("addr")
+                address = URIRef(f"{event.iri}#adresse")
                 rel.add((place, SDO.address, address))
                 rel.add((address, RDF.type, SDO.PostalAddress))
                 rel.add((address, SDO.streetAddress, Literal(event.address)))
@@ -228,7 +216,7 @@ def map_release(record: PressRelease, base_uri: str) -> tuple[Graph, Graph]:
         if contact.email:
             ent.add((c, SDO.email, Literal(contact.email)))
         if contact.street_address or contact.postcode:
-            address = BNode(contact.iri.rsplit("/", 1)[-1] + "addr")
+            address = URIRef(f"{contact.iri}#adresse")
             ent.add((c, SDO.address, address))
             ent.add((address, RDF.type, SDO.PostalAddress))
             if contact.street_address:

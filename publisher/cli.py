@@ -1,0 +1,331 @@
+"""The ``publisher`` command: thin click commands that call the core and own the exit codes.
+
+Exit codes: 0 success (a build or validation that conforms), 1 SHACL violations, 2 an error (bad input,
+bad settings, an unusable store).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from publisher import __version__
+from publisher.config import Config, load_config
+from publisher.errors import PublisherError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _settings(func: F) -> F:
+    """The options every command that touches data or the store takes."""
+    func = click.option("--base-uri", help="Base of every minted IRI (PUBLISHER_BASE_URI).")(func)
+    func = click.option("--store", "store", help="Store folder, or ':memory:' (PUBLISHER_STORE).")(func)
+    func = click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
+                        help="Data folder with releases/ and reference/ (PUBLISHER_DATA).")(func)
+    return func
+
+
+def _config(base_uri: str | None, store: str | None, data_dir: Path | None, **extra: object) -> Config:
+    return load_config(base_uri=base_uri, store=store, data_dir=data_dir, **extra)
+
+
+def _fail(message: str, code: int = 2) -> None:
+    click.echo(message, err=True)
+    sys.exit(code)
+
+
+class Group(click.Group):
+    """Turns the core's typed errors into one line on stderr and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except PublisherError as exc:
+            _fail(f"error: {exc}")
+
+
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="publisher")
+def main() -> None:
+    """Publish press releases as linked open data: extract, validate with SHACL, store, query."""
+
+
+@main.command()
+@_settings
+@click.option("--workers", type=int, help="Processes for extraction and validation; 0 = one per core (PUBLISHER_WORKERS).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+def build(base_uri: str | None, store: str | None, data_dir: Path | None, workers: int | None, quiet: bool) -> None:
+    """Ingest the data folder, validate everything, and write the store atomically.
+
+    Unchanged releases are neither extracted nor validated again. The store changes only when everything
+    conforms. Exit 0 conforms, 1 violations, 2 error.
+    """
+    from publisher.build import build as run_build
+    from publisher.store import WritableStore, open_store
+
+    config = _config(base_uri, store, data_dir, workers=workers)
+    target = open_store(config.store, writable=True)
+    assert isinstance(target, WritableStore)
+    report = run_build(config, target, progress=not quiet and sys.stderr.isatty())
+    stream_err = report.exit_code != 0
+    click.echo(report.text(), err=stream_err)
+    sys.exit(report.exit_code)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["turtle", "jsonld", "nt", "annotation"]), default="turtle",
+              show_default=True, help="RDF format, or 'annotation' for the extracted record as JSON.")
+@click.option("--base-uri", help="Base of every minted IRI (PUBLISHER_BASE_URI).")
+@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Data folder whose reference/ data links the mentions (PUBLISHER_DATA).")
+def extract(files: tuple[Path, ...], fmt: str, base_uri: str | None, data_dir: Path | None) -> None:
+    """Print the RDF of press releases (text, Markdown, Turtle or JSON-LD files) to stdout."""
+    from rdflib import Graph
+
+    from publisher.formats import serialize
+    from publisher.ingest.extract import Extractor
+    from publisher.ingest.gazetteer import build_gazetteer, load_reference
+    from publisher.ingest.source import read_source
+    from publisher.ingest.sources import extract_source
+
+    config = load_config(base_uri=base_uri, data_dir=data_dir)
+    reference = load_reference((config.data_dir / "reference").glob("*.ttl"), config.base_uri)
+    extractor = Extractor(build_gazetteer(reference), config.base_uri)
+    graph = Graph()
+    records = []
+    for path in files:
+        result = extract_source(read_source(path), extractor, config.base_uri)
+        if fmt == "annotation":
+            if result.record is None:
+                _fail(f"error: {path}: an RDF source has no extracted record; use --format turtle")
+            assert result.record is not None
+            records.append(result.record.to_annotation(path.stem))
+        graph += result.release
+        graph += result.entities
+    if fmt == "annotation":
+        click.echo(json.dumps(records[0] if len(records) == 1 else records, ensure_ascii=False, indent=2))
+    else:
+        click.echo(serialize(graph, fmt))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "turtle"]), default="text", show_default=True,
+              help="A line per finding, or the SHACL validation report as Turtle.")
+@click.option("--base-uri", help="Base of every minted IRI (PUBLISHER_BASE_URI).")
+@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Data folder whose reference/ data the releases link to (PUBLISHER_DATA).")
+def validate(paths: tuple[Path, ...], fmt: str, base_uri: str | None, data_dir: Path | None) -> None:
+    """Check press releases or RDF files against the published SHACL shapes.
+
+    A release file (.txt, .md, .ttl, .jsonld) is extracted first; an N-Triples file (.nt) is validated as it
+    is. Exit 0 conforms, 1 violations, 2 error.
+    """
+    from rdflib import Graph
+    from rdflib.namespace import RDF
+
+    from publisher.ingest.extract import Extractor
+    from publisher.ingest.gazetteer import build_gazetteer, load_reference
+    from publisher.ingest.source import read_source
+    from publisher.ingest.sources import extract_source, source_paths
+    from publisher.validation import Validator
+
+    config = load_config(base_uri=base_uri, data_dir=data_dir)
+    reference = load_reference((config.data_dir / "reference").glob("*.ttl"), config.base_uri)
+    extractor = Extractor(build_gazetteer(reference), config.base_uri)
+    data = Graph()
+    sources: dict[str, str] = {}
+    files: list[Path] = []
+    for path in paths:
+        files.extend(source_paths(path) if path.is_dir() else [path])
+    for path in files:
+        if path.suffix.lower() == ".nt":
+            part = Graph()
+            try:
+                part.parse(path, format="nt", publicID=config.base_uri)
+            except Exception as exc:  # rdflib raises parser-specific errors
+                _fail(f"error: {path}: not valid N-Triples: {str(exc).splitlines()[0]}")
+        else:
+            result = extract_source(read_source(path), extractor, config.base_uri)
+            part = result.release + result.entities
+        for subject in set(part.subjects()):
+            sources.setdefault(str(subject), str(path))
+        data += part
+    # the curated entities the data links to come along, so that sh:class checks see their types
+    linked = {o for o in data.objects()} | set(data.subjects())
+    for node in linked:
+        for p, o in reference.predicate_objects(node):  # type: ignore[arg-type]
+            data.add((node, p, o))  # type: ignore[arg-type]
+            for t in reference.objects(o, RDF.type):
+                data.add((o, RDF.type, t))
+    outcome = Validator(config.shapes_dir, config.ontology_dir).validate(data, sources)
+    if fmt == "turtle":
+        click.echo(outcome.report.serialize(format="turtle"))
+    else:
+        click.echo(outcome.text())
+    sys.exit(0 if outcome.conforms else 1)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["turtle", "nt", "nq", "jsonld", "trig"]), default="turtle",
+              show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file, not stdout.")
+@click.option("--store", "store", help="Store folder, or ':memory:' (PUBLISHER_STORE).")
+def export(fmt: str, output: Path | None, store: str | None) -> None:
+    """Write everything that is published: triples (turtle, nt, jsonld) or quads by graph (nq, trig)."""
+    from publisher.store import open_store
+
+    config = load_config(store=store)
+    data = open_store(config.store).dump(fmt)
+    if fmt == "jsonld":
+        from rdflib import Graph
+
+        from publisher.formats import serialize
+
+        graph = Graph()
+        graph.parse(data=data, format="json-ld")
+        data = serialize(graph, "jsonld").encode("utf-8")
+    if output:
+        output.write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
+
+
+@main.command()
+@click.argument("sparql")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "tsv"]), default="table",
+              show_default=True, help="Results as a table, or in a SPARQL results format.")
+@click.option("--store", "store", help="Store folder, or ':memory:' (PUBLISHER_STORE).")
+def query(sparql: str, fmt: str, store: str | None) -> None:
+    """Run a SPARQL query over everything published. SPARQL may be '-' (stdin) or @FILE.
+
+    CONSTRUCT and DESCRIBE print Turtle.
+    """
+    from publisher.store import open_store
+
+    if sparql == "-":
+        sparql = sys.stdin.read()
+    elif sparql.startswith("@"):
+        sparql = Path(sparql[1:]).read_text("utf-8")
+    config = load_config(store=store)
+    target = open_store(config.store)
+    try:
+        raw = target.query(sparql, "json" if fmt == "table" else fmt)
+    except SyntaxError as exc:
+        _fail(f"error: SPARQL: {exc}")
+    except OSError as exc:
+        _fail(f"error: SPARQL: {exc}")
+    if fmt != "table" or not raw.lstrip().startswith(b"{"):
+        sys.stdout.buffer.write(raw if raw.endswith(b"\n") else raw + b"\n")
+        return
+    data = json.loads(raw)
+    if "boolean" in data:
+        click.echo("true" if data["boolean"] else "false")
+        return
+    variables = data["head"]["vars"]
+    rows = [[row.get(v, {}).get("value", "") for v in variables] for row in data["results"]["bindings"]]
+    click.echo(_table(variables, rows))
+    click.echo(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+
+
+def _table(header: list[str], rows: list[list[str]], limit: int = 80) -> str:
+    cells = [[c if len(c) <= limit else c[: limit - 1] + "…" for c in row] for row in rows]
+    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(header)]
+    out = io.StringIO()
+    out.write("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip() + "\n")
+    out.write("  ".join("-" * w for w in widths) + "\n")
+    for row in cells:
+        out.write("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() + "\n")
+    return out.getvalue().rstrip("\n")
+
+
+@main.command()
+@click.option("--store", "store", help="Store folder, or ':memory:' (PUBLISHER_STORE).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def stats(store: str | None, fmt: str) -> None:
+    """What is published: releases, entities per class, triples, graphs, the last build."""
+    from publisher.store import graph_iri, open_store
+
+    config = load_config(store=store)
+    target = open_store(config.store)
+    manifest = target.manifest() or {}
+    classes = target.select(
+        "SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?class } "
+        f"FILTER(?g != <{graph_iri(config.base_uri, 'ontology')}>) }} GROUP BY ?class ORDER BY DESC(?n) ?class"
+    )
+    graphs = target.select("SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+    summary = {
+        "releases": len(manifest.get("sources", {})),
+        "triples": target.count(),
+        "graphs": int(graphs[0]["n"]) if graphs else 0,
+        "built": manifest.get("built"),
+        "base_uri": manifest.get("base_uri"),
+        "classes": {_curie(row["class"]): int(row["n"]) for row in classes},
+    }
+    if fmt == "json":
+        click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+        return
+    if not manifest:
+        click.echo("The store is empty: run 'publisher build' first.")
+        return
+    click.echo(f"Press releases: {summary['releases']}")
+    click.echo(f"Triples:        {summary['triples']} in {summary['graphs']} named graphs")
+    click.echo(f"Base URI:       {summary['base_uri']}")
+    click.echo(f"Last build:     {summary['built']}")
+    click.echo(_table(["class", "resources"], [[k, str(v)] for k, v in summary["classes"].items()]))
+
+
+def _curie(iri: str) -> str:
+    from publisher.namespaces import PREFIXES
+
+    for prefix, namespace in PREFIXES.items():
+        if iri.startswith(str(namespace)):
+            return f"{prefix}:{iri[len(str(namespace)):]}"
+    return iri
+
+
+@main.command()
+@click.argument("folders", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--errors", is_flag=True, help="List every disagreement after the table.")
+@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Data folder whose reference/ data links the mentions (PUBLISHER_DATA).")
+def score(folders: tuple[Path, ...], errors: bool, data_dir: Path | None) -> None:
+    """Score the extractor against annotated releases (NAME.txt beside NAME.json, the corpus format).
+
+    Prints field-level precision and recall. An annotation whose text is not beside it is looked up in the
+    data folder's releases/ by its "file" entry.
+    """
+    from publisher.ingest.extract import Extractor
+    from publisher.ingest.gazetteer import build_gazetteer, load_reference
+    from publisher.ingest.source import read_source
+    from publisher.ingest.sources import extract_source
+    from publisher.scoring import Score, score_record
+
+    config = load_config(data_dir=data_dir)
+    reference = load_reference((config.data_dir / "reference").glob("*.ttl"), config.base_uri)
+    extractor = Extractor(build_gazetteer(reference), config.base_uri)
+    total = Score()
+    for folder in folders:
+        for annotation in sorted(folder.glob("*.json")):
+            gold = json.loads(annotation.read_text("utf-8"))
+            if not isinstance(gold, dict) or "title" not in gold:
+                continue
+            text = annotation.with_suffix(".txt")
+            if not text.exists():
+                text = config.data_dir / "releases" / str(gold.get("file", ""))
+            result = extract_source(read_source(text), extractor, config.base_uri)
+            assert result.record is not None
+            total.add(score_record(gold, result.record.to_annotation(str(gold.get("id")))))
+    click.echo(total.table())
+    if errors:
+        for line in total.errors:
+            click.echo(line)
+
+

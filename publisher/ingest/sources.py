@@ -1,0 +1,158 @@
+"""Every kind of source document -> the release graph and entity graph of one press release.
+
+Plain-text exports and Markdown with YAML front matter go through the extractor; Turtle and JSON-LD sources
+already are RDF and are taken as they are (their press release must carry what the shapes require).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import frontmatter
+import yaml
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDF
+
+from publisher.errors import InputError
+from publisher.ingest.extract import Extractor
+from publisher.ingest.mapping import map_release
+from publisher.ingest.record import PressRelease
+from publisher.ingest.source import SourceDocument
+from publisher.namespaces import PM, SDO
+
+
+@dataclass
+class Extracted:
+    """What one source contributes to the published graph."""
+
+    source: str
+    sha256: str
+    identifier: str
+    iri: str
+    release: Graph
+    entities: Graph
+    record: PressRelease | None = None
+    new_entities: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def new_entities(record: PressRelease) -> list[tuple[str, str, str]]:
+    """(IRI, class, name) of every entity the release mentions that the reference data does not know."""
+    found: dict[str, tuple[str, str, str]] = {}
+    for org in record.organisations:
+        if not org.known:
+            found.setdefault(org.iri, (org.iri, org.kind, org.name))
+    for person in record.persons:
+        if not person.known:
+            found.setdefault(person.iri, (person.iri, "Person", person.name))
+    for area in record.areas:
+        if not area.known:
+            found.setdefault(area.iri, (area.iri, area.rdf_class, area.name))
+    for programme in record.programmes:
+        if not programme.known:
+            found.setdefault(programme.iri, (programme.iri, "FundingScheme", programme.name))
+    for iri, cls, name in record.new_entities:
+        found.setdefault(iri, (iri, cls, name))
+    return sorted(found.values())
+
+
+def _markdown_to_text(markdown: str) -> str:
+    text = re.sub(r"```.*?```", "", markdown, flags=re.DOTALL)
+    text = re.sub(r"!\[[^\]]*\]\([^)]*\)", "", text)
+    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"^\s{0,3}#{1,6}\s*", "", text, flags=re.MULTILINE)
+    text = re.sub(r"^\s*[-*+]\s+", "", text, flags=re.MULTILINE)
+    text = re.sub(r"(\*\*|__|\*|_|`)", "", text)
+    return text.strip()
+
+
+def markdown_page(doc: SourceDocument) -> tuple[str, dict[str, object]]:
+    """A Markdown release with YAML front matter as the text export the extractor reads.
+
+    Front matter: ``title`` and ``date`` (required), ``number``, ``image_credit``, ``publisher`` (a name the
+    reference data knows), ``contacts`` (a list of blocks, each a list of lines or one string).
+    """
+    try:
+        post = frontmatter.loads(doc.text)
+    except yaml.YAMLError as exc:
+        raise InputError(doc.path, f"front matter is not valid YAML: {str(exc).splitlines()[0]}") from None
+    meta = dict(post.metadata)
+    title = str(meta.get("title") or "").strip()
+    if not title:
+        raise InputError(doc.path, "front matter has no 'title'")
+    raw_date = meta.get("date")
+    if raw_date is None:
+        raise InputError(doc.path, "front matter has no 'date' (YYYY-MM-DD)")
+    if isinstance(raw_date, date):
+        published = raw_date
+    else:
+        try:
+            published = date.fromisoformat(str(raw_date).strip())
+        except ValueError:
+            raise InputError(doc.path, f"impossible publication date '{raw_date}' in front matter (expected YYYY-MM-DD)") from None
+    body = _markdown_to_text(post.content)
+    if len(body) < 20:
+        raise InputError(doc.path, "the body of the release is empty")
+    header = "Pressemitteilung"
+    if meta.get("number"):
+        header += f" Nr. {meta['number']}"
+    header += f" vom {published.strftime('%d.%m.%Y')}"
+    if meta.get("image_credit"):
+        header += f"\nBild: {meta['image_credit']}\n"
+    contacts = []
+    raw_contacts = meta.get("contacts") or []
+    if not isinstance(raw_contacts, list):
+        raise InputError(doc.path, "front matter 'contacts' must be a list of contact blocks")
+    for block in raw_contacts:
+        lines = block if isinstance(block, list) else str(block).splitlines()
+        contacts.append("Kontakt\n" + "\n".join(str(line).strip() for line in lines if str(line).strip()))
+    text = f"{title}\n\n{header}\n{body}\n\n" + "\n\n".join(contacts)
+    return text, meta
+
+
+def extract_source(doc: SourceDocument, extractor: Extractor, base_uri: str) -> Extracted:
+    """One source document -> its graphs."""
+    if doc.format in ("turtle", "json-ld"):
+        return _rdf_source(doc, base_uri)
+    if doc.format == "markdown":
+        text, meta = markdown_page(doc)
+        page_doc = SourceDocument(path=doc.path, text=text, sha256=doc.sha256, format=doc.format)
+        record = extractor.extract(page_doc)
+        publisher = meta.get("publisher")
+        if publisher:
+            entity = extractor.gaz.find_by_name(str(publisher), "org")
+            if entity is None:
+                raise InputError(doc.path, f"publisher '{publisher}' is not in the reference data")
+            record.publisher, record.publisher_iri = entity.name, entity.iri
+    else:
+        record = extractor.extract(doc)
+    release, entities = map_release(record, base_uri)
+    return Extracted(doc.name, doc.sha256, record.identifier, record.iri, release, entities, record,
+                     new_entities(record))
+
+
+def _rdf_source(doc: SourceDocument, base_uri: str) -> Extracted:
+    graph = Graph()
+    try:
+        graph.parse(data=doc.text, format="turtle" if doc.format == "turtle" else "json-ld", publicID=base_uri)
+    except Exception as exc:  # rdflib raises parser-specific errors
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(doc.path, f"not valid {doc.format}: {first}") from None
+    releases = [s for s in graph.subjects(RDF.type, PM.PressRelease) if isinstance(s, URIRef)]
+    if len(releases) != 1:
+        raise InputError(doc.path, f"holds {len(releases)} pm:PressRelease resources; a release file holds exactly one")
+    iri = str(releases[0])
+    identifier = str(graph.value(releases[0], SDO.identifier) or iri.rstrip("/").rsplit("/", 1)[-1])
+    return Extracted(doc.name, doc.sha256, identifier, iri, graph, Graph())
+
+
+def source_paths(folder: Path) -> list[Path]:
+    """The release files in ``folder`` (recursively), in a stable order; hidden files are skipped."""
+    from publisher.ingest.source import SUFFIXES
+
+    if not folder.is_dir():
+        raise InputError(folder, "no such folder")
+    return sorted(p for p in folder.rglob("*") if p.is_file() and not any(part.startswith(".") for part in
+                  p.relative_to(folder).parts) and (p.suffix.lower() in SUFFIXES or p.suffix.lower() in (".html", ".htm", ".json")))
