@@ -16,18 +16,66 @@ from datetime import date, timedelta
 from pathlib import Path
 
 DISTRICTS = [
-    ("Treptow-Köpenick", "BA-TK", "Alt-Köpenick 21", "12555", "Oliver Igel", "Bezirksbürgermeister",
-     ["Altglienicke", "Adlershof", "Köpenick", "Johannisthal", "Baumschulenweg"], ["Allende-Viertel", "Kosmosviertel"]),
-    ("Reinickendorf", "BA Reinickendorf", "Eichborndamm 215", "13437", "Frank Balzer", "Bezirksbürgermeister",
-     ["Wittenau", "Tegel", "Hermsdorf", "Märkisches Viertel"], ["Letteplatz", "Wittenau-Süd"]),
-    ("Marzahn-Hellersdorf", "BA-MH", "Alice-Salomon-Platz 3", "12627", "Dagmar Pohle", "Bezirksbürgermeisterin",
-     ["Hellersdorf", "Marzahn", "Kaulsdorf", "Mahlsdorf"], ["Hellersdorfer Promenade", "Alte Hellersdorfer Straße"]),
-    ("Lichtenberg", "BA Lichtenberg", "Möllendorffstraße 6", "10367", "Michael Grunst", "Bezirksbürgermeister",
-     ["Friedrichsfelde", "Karlshorst", "Fennpfuhl", "Neu-Hohenschönhausen"], ["Frankfurter Allee Süd"]),
-    ("Spandau", "Bezirksamt Spandau", "Carl-Schurz-Straße 2/6", "13597", "Carola Brückner", "Bezirksbürgermeisterin",
-     ["Staaken", "Hakenfelde", "Wilhelmstadt", "Siemensstadt"], ["Falkenhagener Feld West", "Heerstraße Nord"]),
-    ("Neukölln", "BA Neukölln", "Karl-Marx-Straße 83", "12040", "Martin Hikel", "Bezirksbürgermeister",
-     ["Britz", "Buckow", "Rudow", "Gropiusstadt"], ["Flughafenstraße", "Rollbergsiedlung"]),
+    (
+        "Treptow-Köpenick",
+        "BA-TK",
+        "Alt-Köpenick 21",
+        "12555",
+        "Oliver Igel",
+        "Bezirksbürgermeister",
+        ["Altglienicke", "Adlershof", "Köpenick", "Johannisthal", "Baumschulenweg"],
+        ["Allende-Viertel", "Kosmosviertel"],
+    ),
+    (
+        "Reinickendorf",
+        "BA Reinickendorf",
+        "Eichborndamm 215",
+        "13437",
+        "Frank Balzer",
+        "Bezirksbürgermeister",
+        ["Wittenau", "Tegel", "Hermsdorf", "Märkisches Viertel"],
+        ["Letteplatz", "Wittenau-Süd"],
+    ),
+    (
+        "Marzahn-Hellersdorf",
+        "BA-MH",
+        "Alice-Salomon-Platz 3",
+        "12627",
+        "Dagmar Pohle",
+        "Bezirksbürgermeisterin",
+        ["Hellersdorf", "Marzahn", "Kaulsdorf", "Mahlsdorf"],
+        ["Hellersdorfer Promenade", "Alte Hellersdorfer Straße"],
+    ),
+    (
+        "Lichtenberg",
+        "BA Lichtenberg",
+        "Möllendorffstraße 6",
+        "10367",
+        "Michael Grunst",
+        "Bezirksbürgermeister",
+        ["Friedrichsfelde", "Karlshorst", "Fennpfuhl", "Neu-Hohenschönhausen"],
+        ["Frankfurter Allee Süd"],
+    ),
+    (
+        "Spandau",
+        "Bezirksamt Spandau",
+        "Carl-Schurz-Straße 2/6",
+        "13597",
+        "Carola Brückner",
+        "Bezirksbürgermeisterin",
+        ["Staaken", "Hakenfelde", "Wilhelmstadt", "Siemensstadt"],
+        ["Falkenhagener Feld West", "Heerstraße Nord"],
+    ),
+    (
+        "Neukölln",
+        "BA Neukölln",
+        "Karl-Marx-Straße 83",
+        "12040",
+        "Martin Hikel",
+        "Bezirksbürgermeister",
+        ["Britz", "Buckow", "Rudow", "Gropiusstadt"],
+        ["Flughafenstraße", "Rollbergsiedlung"],
+    ),
 ]
 PROGRAMMES = [
     ("BENN", "Berlin Entwickelt Neue Nachbarschaften"),
@@ -36,8 +84,20 @@ PROGRAMMES = [
     (None, "Sozialer Zusammenhalt"),
     (None, "Lebendige Zentren und Quartiere"),
 ]
-STREETS = ["Hauptstraße", "Schulstraße", "Lindenallee", "Parkweg", "Am Anger", "Dorfstraße", "Kirchplatz",
-           "Gartenstraße", "Bahnhofstraße", "Wiesenweg", "Birkenallee", "Uferpromenade"]
+STREETS = [
+    "Hauptstraße",
+    "Schulstraße",
+    "Lindenallee",
+    "Parkweg",
+    "Am Anger",
+    "Dorfstraße",
+    "Kirchplatz",
+    "Gartenstraße",
+    "Bahnhofstraße",
+    "Wiesenweg",
+    "Birkenallee",
+    "Uferpromenade",
+]
 EVENTS = ["Nachbarschaftsfest", "Infoabend", "Kiezspaziergang", "Workshop", "Sommerfest", "Stadtteilkonferenz"]
 OPENERS = [
     "Gemeinsam mit den Menschen vor Ort wollen wir {topic} weiter voranbringen.",
@@ -47,7 +107,8 @@ OPENERS = [
 ]
 BODY = [
     "Im Mittelpunkt stehen ein besseres Miteinander im Kiez, mehr Rückhalt für Familien und attraktive Treffpunkte.",
-    "Für kleinere Projekte gibt es einen Aktionsfonds, über dessen Verwendung Bewohnerinnen und Bewohner mitentscheiden.",
+    "Für kleinere Projekte gibt es einen Aktionsfonds, über dessen Verwendung Bewohnerinnen und "
+    "Bewohner mitentscheiden.",
     "Das Team ist im Stadtteil unterwegs und sucht das Gespräch mit Einrichtungen, Vereinen und Initiativen.",
     "Anträge können formlos gestellt werden; beraten wird vor Ort und telefonisch.",
     "Die Vorhaben reichen von Pflanzaktionen über Sprachcafés bis zu gemeinsamen Festen im Wohnumfeld.",
@@ -66,7 +127,11 @@ def release(i: int, rng: random.Random) -> tuple[str, str]:
     venue_street = f"{rng.choice(STREETS)} {rng.randrange(1, 120)}"
     name = f"{programme} ({acronym})" if acronym else programme
     title = f"{place}: {event} im {quarter} – Nr. {i}"
-    number = f"Pressemitteilung Nr. {rng.randrange(100, 999)}/{published.year} vom" if rng.random() < 0.3 else "Pressemitteilung vom"
+    number = (
+        f"Pressemitteilung Nr. {rng.randrange(100, 999)}/{published.year} vom"
+        if rng.random() < 0.3
+        else "Pressemitteilung vom"
+    )
     quote = rng.choice(OPENERS).format(topic=programme, area=place)
     body = " ".join(rng.sample(BODY, 3))
     text = (
@@ -77,15 +142,28 @@ def release(i: int, rng: random.Random) -> tuple[str, str]:
         f"richtet sich an alle Nachbarinnen und Nachbarn im Quartier {quarter}. {body} "
         f"{role} {mayor}: „{quote} Ich lade alle herzlich ein, vorbeizukommen und mitzumachen.“ "
         f"Weitere Termine werden rechtzeitig bekannt gegeben. "
-        f"Kontakt Pressestelle {street} {postcode} Berlin Tel.: (030) 9029{rng.randrange(1, 9)} - {rng.randrange(1000, 9999)} "
+        f"Kontakt Pressestelle {street} {postcode} Berlin "
+        f"Tel.: (030) 9029{rng.randrange(1, 9)} - {rng.randrange(1000, 9999)} "
         f"E-Mail E-Mail Pressestelle Folgen Sie uns Facebook Instagram YouTube"
     )
     return f"{published.isoformat()}-{i:06d}.txt", text
 
 
 def _month(number: int) -> str:
-    return ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
-            "November", "Dezember"][number - 1]
+    return [
+        "Januar",
+        "Februar",
+        "März",
+        "April",
+        "Mai",
+        "Juni",
+        "Juli",
+        "August",
+        "September",
+        "Oktober",
+        "November",
+        "Dezember",
+    ][number - 1]
 
 
 def generate(count: int, out: Path, seed: int = 1) -> None:

@@ -29,7 +29,6 @@ from publisher.store import Change, WritableStore, graph_iri
 from publisher.validation import Finding, ValidationResult, Validator
 
 
-
 @dataclass
 class SourceState:
     """One release as the build knows it."""
@@ -76,14 +75,17 @@ class BuildReport:
         lines.extend(f.line() for f in sorted(self.findings, key=lambda f: (f.source or "", f.severity, f.focus)))
         if self.new_entities:
             lines.append(f"{len(self.new_entities)} new entities to curate (not in the reference data):")
-            lines.extend(f"  {cls:22} {name}  <{iri}>  (first in {source})" for iri, cls, name, source in self.new_entities)
+            lines.extend(
+                f"  {cls:22} {name}  <{iri}>  (first in {source})" for iri, cls, name, source in self.new_entities
+            )
         state = "store updated" if self.written else "store unchanged"
         if self.errors:
             state += " (errors)"
         elif self.violations:
             state += f" ({len(self.violations)} violation(s))"
         lines.append(
-            f"{self.releases} releases: {self.extracted} extracted, {self.validated} validated, {self.removed} removed; "
+            f"{self.releases} releases: {self.extracted} extracted, {self.validated} validated, "
+            f"{self.removed} removed; "
             f"{self.triples} triples; {state}; {self.seconds:.1f} s"
         )
         return "\n".join(lines)
@@ -129,15 +131,19 @@ class Cache:
             marks = ",".join("?" * len(batch))
             for row in self.db.execute(
                 f"SELECT key, identifier, iri, release_nt, entity_nt, new_entities, validated FROM extracted "
-                f"WHERE key IN ({marks})", batch):
+                f"WHERE key IN ({marks})",
+                batch,
+            ):
                 found[row[0]] = row[1:]
         return found
 
     def put(self, states: Iterable[SourceState]) -> None:
         self.db.executemany(
             "INSERT OR REPLACE INTO extracted VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(s.key, s.identifier, s.iri, s.release_nt, s.entity_nt, json.dumps(s.new_entities), s.validated)
-             for s in states],
+            [
+                (s.key, s.identifier, s.iri, s.release_nt, s.entity_nt, json.dumps(s.new_entities), s.validated)
+                for s in states
+            ],
         )
         self.db.commit()
 
@@ -156,9 +162,11 @@ def _prepare_workers(config: Config, reference: dict[str, Graph], entities: Grap
     from publisher.ingest.extract import Extractor
     from publisher.ingest.gazetteer import build_gazetteer
 
-    if "extractor" not in _WORKER or _WORKER.get("base") != config.base_uri:
+    fingerprint = fingerprints(config)[0]
+    if _WORKER.get("fingerprint") != fingerprint:
         _WORKER["extractor"] = Extractor(build_gazetteer(reference["reference"]), config.base_uri)
         _WORKER["base"] = config.base_uri
+        _WORKER["fingerprint"] = fingerprint
     _WORKER["validator"] = Validator(config.shapes_dir, config.ontology_dir)
     _WORKER["reference"] = reference["reference"]
     _WORKER["curated"] = {str(s) for s in reference["reference"].subjects()}
@@ -195,17 +203,30 @@ def _extract_batch(paths: list[str]) -> tuple[list[tuple[str, SourceState | None
             results.append((path, None, f"{path}: {exc}"))
             continue
         name = Path(path).name
-        for subject in set(result.release.subjects()) | {s for s in result.entities.subjects() if str(s) not in curated}:
+        for subject in set(result.release.subjects()) | {
+            s for s in result.entities.subjects() if str(s) not in curated
+        }:
             sources.setdefault(str(subject), name)
             if isinstance(subject, URIRef):
                 focus.add(str(subject))
         data += result.release
         data += result.entities
-        results.append((path, SourceState(
-            path=path, sha256=doc.sha256, key="", identifier=result.identifier, iri=result.iri,
-            release_nt=canonical_nt(result.release), entity_nt=canonical_nt(result.entities),
-            new_entities=[list(e) for e in result.new_entities],
-        ), None))
+        results.append(
+            (
+                path,
+                SourceState(
+                    path=path,
+                    sha256=doc.sha256,
+                    key="",
+                    identifier=result.identifier,
+                    iri=result.iri,
+                    release_nt=canonical_nt(result.release),
+                    entity_nt=canonical_nt(result.entities),
+                    new_entities=[list(e) for e in result.new_entities],
+                ),
+                None,
+            )
+        )
     findings: list[Finding] = []
     if focus:
         _add_types(data, _WORKER["reference"])
@@ -263,8 +284,11 @@ def _validate_merged(states: Iterable[SourceState], reference: dict[str, Graph],
             by_subject.setdefault(subject, set()).update(lines)
             contributions.setdefault(subject, []).append((Path(state.path).name, frozenset(lines)))
     curated = {f"<{s}>" for s in reference["reference"].subjects()}
-    differing = [s for s, lines in by_subject.items() if s not in curated and s.startswith("<")
-                 and any(own != lines for _n, own in contributions[s])]
+    differing = [
+        s
+        for s, lines in by_subject.items()
+        if s not in curated and s.startswith("<") and any(own != lines for _n, own in contributions[s])
+    ]
     if not differing:
         return []
     data = Graph()
@@ -363,9 +387,12 @@ def build(config: Config, store: WritableStore, progress: bool = False) -> Build
         _prepare_workers(config, reference)
         phase("prepare")
         batches = _batches(todo, config.workers, 40)
-        bar = tqdm(total=len(todo), desc="extract+validate", unit="release", disable=not progress or not todo, leave=False)
-        for batch, (results, findings) in zip(batches, _map(config.workers, _extract_batch, batches, lambda _n: None),
-                                              strict=True):
+        bar = tqdm(
+            total=len(todo), desc="extract+validate", unit="release", disable=not progress or not todo, leave=False
+        )
+        for batch, (results, findings) in zip(
+            batches, _map(config.workers, _extract_batch, batches, lambda _n: None), strict=True
+        ):
             bar.update(len(batch))
             report.findings.extend(findings)
             for path, state, error in results:
@@ -378,8 +405,9 @@ def build(config: Config, store: WritableStore, progress: bool = False) -> Build
                     state.validated = validation_fp
                     states[path] = state
         bar.close()
-        report.extracted = len(todo)
-        report.validated = len(todo)
+        failed = sum(1 for path in todo if path not in states)
+        report.extracted = len(todo) - failed
+        report.validated = len(todo) - failed
         phase("extract+validate")
         by_identity: dict[str, str] = {}
         for state in sorted(states.values(), key=lambda s: s.path):
@@ -397,8 +425,9 @@ def build(config: Config, store: WritableStore, progress: bool = False) -> Build
         phase("merge")
 
         # validate again what the cache holds when the shapes or the reference data changed
-        again = [s for s in states.values() if s.validated != validation_fp or reference_changed]
-        again = [s for s in again if s.path not in set(todo)]
+        # (a cached validation is keyed by the validation fingerprint: shapes, ontology, reference data, code)
+        fresh = set(todo)
+        again = [s for s in states.values() if s.validated != validation_fp and s.path not in fresh]
         if again:
             entities = Graph()
             entities.parse(data=entities_nt, format="nt")
@@ -418,7 +447,8 @@ def build(config: Config, store: WritableStore, progress: bool = False) -> Build
         report.new_entities = _new_entities(states.values())
         if report.violations:
             return report
-        cache.put(s for s in states.values() if s.path in set(todo) or s in again)
+        changed = fresh | {s.path for s in again}
+        cache.put(s for s in states.values() if s.path in changed)
 
         change = _change(config, previous, previous_sources, states, shared, extraction_fp, validation_fp)
         report.removed = len(set(previous_sources) - {Path(p).name for p in states})
@@ -426,9 +456,9 @@ def build(config: Config, store: WritableStore, progress: bool = False) -> Build
             store.apply(change)
             report.written = True
         phase("write")
-        report.triples = store.count()
     finally:
         cache.close()
+        report.triples = store.count()
         report.seconds = time.monotonic() - started
     return report
 
@@ -494,8 +524,15 @@ def _new_entities(states: Iterable[SourceState]) -> list[tuple[str, str, str, st
     return sorted(found.values(), key=lambda e: (e[1], e[2]))
 
 
-def _change(config: Config, previous: dict[str, Any], previous_sources: dict[str, dict[str, str]],
-            states: dict[str, SourceState], shared: dict[str, str], extraction_fp: str, validation_fp: str) -> Change:
+def _change(
+    config: Config,
+    previous: dict[str, Any],
+    previous_sources: dict[str, dict[str, str]],
+    states: dict[str, SourceState],
+    shared: dict[str, str],
+    extraction_fp: str,
+    validation_fp: str,
+) -> Change:
     base = config.base_uri
     manifest = {
         "version": __version__,

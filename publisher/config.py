@@ -79,7 +79,9 @@ class Config:
 def check_base_uri(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"base_uri: '{value}' is not an absolute http(s) URI (setting PUBLISHER_BASE_URI / --base-uri)")
+        raise ConfigError(
+            f"base_uri: '{value}' is not an absolute http(s) URI (setting PUBLISHER_BASE_URI / --base-uri)"
+        )
     if not value.endswith("/"):
         raise ConfigError(f"base_uri: '{value}' must end with '/' (setting PUBLISHER_BASE_URI / --base-uri)")
     if parts.query or parts.fragment:

@@ -92,8 +92,14 @@ class Score:
         return "\n".join(lines)
 
 
-def _value(score: Score, name: str, gold: object, pred: object, same: Callable[[object, object], bool] | None = None,
-           doc: str = "") -> None:
+def _value(
+    score: Score,
+    name: str,
+    gold: object,
+    pred: object,
+    same: Callable[[object, object], bool] | None = None,
+    doc: str = "",
+) -> None:
     c = score.count(name)
     g, p = norm(gold), norm(pred)
     if g is None and p is None:
@@ -109,8 +115,11 @@ def _value(score: Score, name: str, gold: object, pred: object, same: Callable[[
     score.errors.append(f"{doc}: {name}: expected {gold!r}, got {pred!r}")
 
 
-def _pair(gold: list[dict[str, Any]], pred: list[dict[str, Any]],
-          rules: Iterable[Callable[[dict[str, Any], dict[str, Any]], bool]]) -> tuple[list[tuple[dict[str, Any], dict[str, Any]]], list[dict[str, Any]], list[dict[str, Any]]]:
+def _pair(
+    gold: list[dict[str, Any]],
+    pred: list[dict[str, Any]],
+    rules: Iterable[Callable[[dict[str, Any], dict[str, Any]], bool]],
+) -> tuple[list[tuple[dict[str, Any], dict[str, Any]]], list[dict[str, Any]], list[dict[str, Any]]]:
     pairs: list[tuple[dict[str, Any], dict[str, Any]]] = []
     left_gold = list(gold)
     left_pred = list(pred)
@@ -125,9 +134,15 @@ def _pair(gold: list[dict[str, Any]], pred: list[dict[str, Any]],
     return pairs, left_gold, left_pred
 
 
-def _list(score: Score, name: str, gold: list[dict[str, Any]], pred: list[dict[str, Any]],
-          rules: Iterable[Callable[[dict[str, Any], dict[str, Any]], bool]], doc: str,
-          label: Callable[[dict[str, Any]], str]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+def _list(
+    score: Score,
+    name: str,
+    gold: list[dict[str, Any]],
+    pred: list[dict[str, Any]],
+    rules: Iterable[Callable[[dict[str, Any], dict[str, Any]], bool]],
+    doc: str,
+    label: Callable[[dict[str, Any]], str],
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     pairs, missed, extra = _pair(gold, pred, rules)
     c = score.count(name)
     c.tp += len(pairs)
@@ -148,10 +163,18 @@ def score_record(gold: dict[str, Any], pred: dict[str, Any]) -> Score:
     def forms(item: dict[str, Any]) -> set[str]:
         return {f for f in (norm(x) for x in item.get("surface_forms", [])) if f}
 
-    org_pairs = _list(score, "organisations", gold["organisations"], pred["organisations"], [
-        lambda g, p: norm(g["name"]) == norm(p["name"]),
-        lambda g, p: bool(forms(g) & forms(p)),
-    ], doc, lambda x: repr(x["name"]))
+    org_pairs = _list(
+        score,
+        "organisations",
+        gold["organisations"],
+        pred["organisations"],
+        [
+            lambda g, p: norm(g["name"]) == norm(p["name"]),
+            lambda g, p: bool(forms(g) & forms(p)),
+        ],
+        doc,
+        lambda x: repr(x["name"]),
+    )
     same_org: dict[str, str] = {norm(p["name"]) or "": norm(g["name"]) or "" for g, p in org_pairs}
 
     def org_equal(g: object, p: object) -> bool:
@@ -165,46 +188,94 @@ def score_record(gold: dict[str, Any], pred: dict[str, Any]) -> Score:
         c.fp += len(pf - gf)
         c.fn += len(gf - pf)
         if gf != pf:
-            score.errors.append(f"{doc}: organisations.surface_forms of {g['name']!r}: missed {sorted(gf - pf)}, extra {sorted(pf - gf)}")
+            score.errors.append(
+                f"{doc}: organisations.surface_forms of {g['name']!r}: "
+                f"missed {sorted(gf - pf)}, extra {sorted(pf - gf)}"
+            )
 
-    for g, p in _list(score, "persons", gold["persons"], pred["persons"],
-                      [lambda g, p: norm(g["name"]) == norm(p["name"])], doc, lambda x: repr(x["name"])):
+    for g, p in _list(
+        score,
+        "persons",
+        gold["persons"],
+        pred["persons"],
+        [lambda g, p: norm(g["name"]) == norm(p["name"])],
+        doc,
+        lambda x: repr(x["name"]),
+    ):
         _value(score, "persons.role", g["role"], p["role"], doc=doc)
         _value(score, "persons.organisation", g["organisation"], p["organisation"], org_equal, doc=doc)
 
-    for g, p in _list(score, "areas", gold["areas"], pred["areas"], [
-        lambda g, p: norm(g["name"]) == norm(p["name"]) and g["kind"] == p["kind"],
-        lambda g, p: norm(g["name"]) == norm(p["name"]),
-    ], doc, lambda x: f"{x['name']!r} ({x['kind']})"):
+    for g, p in _list(
+        score,
+        "areas",
+        gold["areas"],
+        pred["areas"],
+        [
+            lambda g, p: norm(g["name"]) == norm(p["name"]) and g["kind"] == p["kind"],
+            lambda g, p: norm(g["name"]) == norm(p["name"]),
+        ],
+        doc,
+        lambda x: f"{x['name']!r} ({x['kind']})",
+    ):
         _value(score, "areas.kind", g["kind"], p["kind"], doc=doc)
 
-    for g, p in _list(score, "programmes", gold["programmes"], pred["programmes"], [
-        lambda g, p: norm(g["name"]) == norm(p["name"]),
-        lambda g, p: g["acronym"] is not None and norm(g["acronym"]) == norm(p["acronym"]),
-    ], doc, lambda x: repr(x["name"])):
+    for g, p in _list(
+        score,
+        "programmes",
+        gold["programmes"],
+        pred["programmes"],
+        [
+            lambda g, p: norm(g["name"]) == norm(p["name"]),
+            lambda g, p: g["acronym"] is not None and norm(g["acronym"]) == norm(p["acronym"]),
+        ],
+        doc,
+        lambda x: repr(x["name"]),
+    ):
         _value(score, "programmes.acronym", g["acronym"], p["acronym"], doc=doc)
 
-    for g, p in _list(score, "events", gold["events"], pred["events"],
-                      [lambda g, p: g["start_date"] == p["start_date"]], doc,
-                      lambda x: f"{x['name']!r} on {x['start_date']}"):
+    for g, p in _list(
+        score,
+        "events",
+        gold["events"],
+        pred["events"],
+        [lambda g, p: g["start_date"] == p["start_date"]],
+        doc,
+        lambda x: f"{x['name']!r} on {x['start_date']}",
+    ):
         _value(score, "events.name", g["name"], p["name"], similar_name, doc=doc)
         _value(score, "events.venue", g["venue"], p["venue"], similar_name, doc=doc)
         for key in ("start_time", "address"):
             _value(score, f"events.{key}", g[key], p[key], doc=doc)
         _value(score, "events.organiser", g["organiser"], p["organiser"], org_equal, doc=doc)
 
-    for g, p in _list(score, "quotations", gold["quotations"], pred["quotations"],
-                      [lambda g, p: norm(g["first_words"]) == norm(p["first_words"])], doc,
-                      lambda x: repr(x["first_words"])):
+    for g, p in _list(
+        score,
+        "quotations",
+        gold["quotations"],
+        pred["quotations"],
+        [lambda g, p: norm(g["first_words"]) == norm(p["first_words"])],
+        doc,
+        lambda x: repr(x["first_words"]),
+    ):
         _value(score, "quotations.speaker", g["speaker"], p["speaker"], doc=doc)
         _value(score, "quotations.speaker_role", g["speaker_role"], p["speaker_role"], doc=doc)
 
-    for g, p in _list(score, "contact_points", gold["contact_points"], pred["contact_points"], [
-        lambda g, p: norm(g["office"]) == norm(p["office"]) and norm(g["street_address"]) == norm(p["street_address"]),
-        lambda g, p: norm(g["office"]) == norm(p["office"]),
-        lambda g, p: g["street_address"] is not None and norm(g["street_address"]) == norm(p["street_address"]),
-        lambda g, p: g["telephone"] is not None and norm(g["telephone"]) == norm(p["telephone"]),
-    ], doc, lambda x: repr(x["office"])):
+    for g, p in _list(
+        score,
+        "contact_points",
+        gold["contact_points"],
+        pred["contact_points"],
+        [
+            lambda g, p: (
+                norm(g["office"]) == norm(p["office"]) and norm(g["street_address"]) == norm(p["street_address"])
+            ),
+            lambda g, p: norm(g["office"]) == norm(p["office"]),
+            lambda g, p: g["street_address"] is not None and norm(g["street_address"]) == norm(p["street_address"]),
+            lambda g, p: g["telephone"] is not None and norm(g["telephone"]) == norm(p["telephone"]),
+        ],
+        doc,
+        lambda x: repr(x["office"]),
+    ):
         for key in ("office", "street_address", "postcode", "city", "telephone", "fax", "email"):
             _value(score, f"contact_points.{key}", g[key], p[key], doc=doc)
         _value(score, "contact_points.organisation", g["organisation"], p["organisation"], org_equal, doc=doc)

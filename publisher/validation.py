@@ -9,6 +9,7 @@ without running RDFS inference.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,26 +82,10 @@ def _short(node: Node | None, graph: Graph) -> str:
     return str(node)
 
 
-def _engine_class() -> type:
-    from pyshacl import Validator as ShaclValidator
+def _engine(*args: Any, **kwargs: Any) -> Any:
+    from pyshacl import Validator as ShaclValidator  # imported late: pySHACL takes a while to load
 
-    class Engine(ShaclValidator):  # type: ignore[misc]
-        """pySHACL, with the focus nodes it is given kept in a set: it tests each target against them."""
-
-        def make_executor(self):  # type: ignore[no-untyped-def]
-            executor = super().make_executor()
-            if executor.focus_nodes:
-                executor.focus_nodes = frozenset(executor.focus_nodes)
-            return executor
-
-    return Engine
-
-
-def _Engine(*args: Any, **kwargs: Any) -> Any:  # noqa: N802 - built on first use: pySHACL loads slowly
-    global _ENGINE
-    if _ENGINE is None:
-        _ENGINE = _engine_class()
-    return _ENGINE(*args, **kwargs)
+    return ShaclValidator(*args, **kwargs)
 
 
 def _data_graph(graph: Graph) -> Any:
@@ -109,7 +94,30 @@ def _data_graph(graph: Graph) -> Any:
     return DataGraph.from_rdflib(graph)
 
 
-_ENGINE: Any = None
+_WANTED: ContextVar[frozenset[Node] | None] = ContextVar("publisher_focus", default=None)
+_RESTRICTED: dict[type, type] = {}
+
+
+def _restrict_targets(shapes_graph: Any) -> None:
+    """Let every shape's targets be only the focus nodes of the current validation, when there are some.
+
+    pySHACL's own focus-node option also filters the value nodes that nested shapes (sh:or, sh:node) are
+    evaluated on, which silently passes those constraints; restricting the targets keeps nested checks intact.
+    """
+    for shape in shapes_graph.shapes:
+        cls = type(shape)
+        if cls not in _RESTRICTED:
+
+            class Restricted(cls):  # type: ignore[valid-type,misc]
+                __slots__ = ()
+
+                def focus_nodes(self, target_graph: Any, debug: bool = False) -> Any:
+                    found = super().focus_nodes(target_graph, debug=debug)
+                    chosen = _WANTED.get()
+                    return found if chosen is None else {node for node in found if node in chosen}
+
+            _RESTRICTED[cls] = Restricted
+        shape.__class__ = _RESTRICTED[cls]
 
 
 def _owner_source(data: Graph, node: Node | None, sources: dict[str, str]) -> str | None:
@@ -137,13 +145,14 @@ class Validator:
         self.shape_files = {p.stem: p for p in shapes_dir.glob("*.ttl")}
         self._shapes_graph: Any = None
 
-    def validate(self, data: Graph, sources: dict[str, str] | None = None,
-                 focus: list[str] | None = None) -> ValidationResult:
+    def validate(
+        self, data: Graph, sources: dict[str, str] | None = None, focus: list[str] | None = None
+    ) -> ValidationResult:
         """Validate ``data``; ``sources`` maps focus-node IRIs to the file they came from.
 
         With ``focus``, only those nodes are validated; the rest of ``data`` is there to be linked to.
         """
-        engine = _Engine(
+        engine = _engine(
             _data_graph(data),
             shacl_graph=self.shapes,
             ont_graph=self.ontology,
@@ -154,14 +163,17 @@ class Validator:
                 "allow_warnings": True,
                 "advanced": False,
                 "inplace": True,
-                "focus_nodes": focus or None,
             },
         )
         if self._shapes_graph is None:
             self._shapes_graph = engine.shacl_graph
-        else:
-            engine.shacl_graph = self._shapes_graph  # shapes are harvested once, not per run
-        conforms, report, _text = engine.run()
+            _restrict_targets(self._shapes_graph)
+        engine.shacl_graph = self._shapes_graph  # shapes are harvested once, not per run
+        token = _WANTED.set(frozenset(URIRef(f) for f in focus) if focus else None)
+        try:
+            conforms, report, _text = engine.run()
+        finally:
+            _WANTED.reset(token)
         assert isinstance(report, Graph)
         report.namespace_manager = data.namespace_manager
         findings = []

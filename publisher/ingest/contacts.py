@@ -10,7 +10,13 @@ import re
 from dataclasses import dataclass, field
 
 from publisher.ingest.gazetteer import Token, tokenize
-from publisher.ingest.recognise import STREET_ADJECTIVES, STREET_SUFFIX, STREET_WORDS, Mention, looks_like_name
+from publisher.ingest.recognise import (
+    STREET_ADJECTIVES,
+    STREET_SUFFIX,
+    STREET_WORDS,
+    Mention,
+    looks_like_name,
+)
 
 _PHONE = r"(\+?[\d(][\d\s()/+\-–]*\d)"
 _TEL = re.compile(r"(?<![\w-])(?:Tel(?:efon)?\.?|Mobil(?:telefon)?\.?|Handy)\s*:?\s*" + _PHONE)
@@ -125,8 +131,14 @@ def parse_contact(text: str, mentions: list[Mention]) -> ParsedContact:
                 spans.append((start, start + len(stripped)))
             offset += len(line) + 1
     else:
-        inside = sorted((m for m in mentions if m.end <= heading_end and m.category in
-                         ("org", "unit", "team", "bare-org", "programme")), key=lambda m: m.start)
+        inside = sorted(
+            (
+                m
+                for m in mentions
+                if m.end <= heading_end and m.category in ("org", "unit", "team", "bare-org", "programme")
+            ),
+            key=lambda m: m.start,
+        )
         cursor = 0
         for m in inside:
             gap = heading[cursor : m.start].strip()
@@ -143,8 +155,11 @@ def parse_contact(text: str, mentions: list[Mention]) -> ParsedContact:
         words = body[start:end].split()
         claimed = any(m.start < end and m.end > start and m.category != "person" for m in mentions)
         person_mention = any(m.category == "person" and m.start >= start and m.end <= end for m in mentions)
-        if (2 <= len(words) <= 4 and not claimed and all(looks_like_name(w) or w in ("von", "van", "de", "Dr.")
-                                                         for w in words)) or person_mention and not claimed:
+        if (
+            2 <= len(words) <= 4
+            and not claimed
+            and all(looks_like_name(w) or w in ("von", "van", "de", "Dr.") for w in words)
+        ) or (person_mention and not claimed):
             result.person = (start, end)
         else:
             parts.append((start, end))

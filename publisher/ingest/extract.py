@@ -51,8 +51,14 @@ KIND_OF_CLASS = {
     "Gebaeude": "Gebaeude",
     "Freiflaeche": "Freiflaeche",
 }
-CLASS_OF_CUE = {"Bezirk": "Bezirk", "Ortsteil": "Ortsteil", "Bezirksregion": "Bezirksregion",
-                "Planungsraum": "Planungsraum", "Prognoseraum": "Prognoseraum", "Quartier": "Quartier"}
+CLASS_OF_CUE = {
+    "Bezirk": "Bezirk",
+    "Ortsteil": "Ortsteil",
+    "Bezirksregion": "Bezirksregion",
+    "Planungsraum": "Planungsraum",
+    "Prognoseraum": "Prognoseraum",
+    "Quartier": "Quartier",
+}
 AREA_PRIORITY = ["Bezirk", "Ortsteil", "Quartier", "Bezirksregion", "Planungsraum", "Prognoseraum"]
 QUOTE_PAIRS = {"„": "“”", "“": "”", '"': '"', "«": "»", "»": "«"}
 SPEECH_VERBS = (
@@ -75,25 +81,49 @@ EVENT_VERBS = re.compile(
     r"\b(statt|stattfinden|stattgefunden|findet|fand|finden|lädt|laden|luden|lud|eingeladen|eröffnet|"
     r"eröffnen|eingeweiht|einweihen|feiert|feiern|veranstaltet|präsentiert|beginnt|startet|trifft|treffen)\b"
 )
-NOT_EVENT_BEFORE = re.compile(r"(seit|bis|bis zum|bis zur|zum|ab|ab dem|spätestens|Stand|vom|Frist|"
-                              r"Antragsschluss|verlängert|gültig|befristet)\s*$", re.IGNORECASE)
+NOT_EVENT_BEFORE = re.compile(
+    r"(seit|bis|bis zum|bis zur|zum|ab|ab dem|spätestens|Stand|vom|Frist|"
+    r"Antragsschluss|verlängert|gültig|befristet)\s*$",
+    re.IGNORECASE,
+)
 EVENT_HEAD = re.compile(
     r"(treffen|konferenz|empfang|fest|feier|abend|veranstaltung|workshop|sitzung|rundgang|versammlung|aktionstag|"
     r"spaziergang|führung|ausstellung|vernissage|lesung|konzert|spatenstich|eröffnung|einweihung|übergabe|wahl|"
     r"forum|werkstatt|dialog|picknick|frühstück|turnier|präsentation|tisch|fachtag|infotag|kiezfest|markt|"
     r"flohmarkt|pflanzaktion|putzaktion|aufräumaktion|mitmachaktion|sprechstunde|richtfest|begehung|"
-    r"besichtigung|diskussion|gespräch|kick-off|auftakt)$", re.IGNORECASE)
+    r"besichtigung|diskussion|gespräch|kick-off|auftakt)$",
+    re.IGNORECASE,
+)
 NOT_EVENT_WORDS = {"Gespräch", "Abend", "Markt", "Dialog", "Wohnungsmarkt", "Arbeitsmarkt", "Auftakt"}
 WEEKDAYS = {"Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"}
 _ARTICLES = {"der", "die", "das", "dem", "den", "des", "ein", "eine", "einen", "einem", "einer", "zum", "zur"}
-_FEMININE_EVENTS = ("konferenz", "feier", "veranstaltung", "sitzung", "versammlung", "führung", "ausstellung",
-                    "vernissage", "lesung", "eröffnung", "einweihung", "übergabe", "wahl", "werkstatt",
-                    "präsentation", "sprechstunde", "begehung", "besichtigung", "diskussion", "aktion")
+_FEMININE_EVENTS = (
+    "konferenz",
+    "feier",
+    "veranstaltung",
+    "sitzung",
+    "versammlung",
+    "führung",
+    "ausstellung",
+    "vernissage",
+    "lesung",
+    "eröffnung",
+    "einweihung",
+    "übergabe",
+    "wahl",
+    "werkstatt",
+    "präsentation",
+    "sprechstunde",
+    "begehung",
+    "besichtigung",
+    "diskussion",
+    "aktion",
+)
 _NEUTER_EVENTS = ("treffen", "fest", "forum", "konzert", "picknick", "frühstück", "turnier", "gespräch")
 
 
 def _nominative_adjective(word: str, noun: str) -> str:
-    """"symbolischen" before "Spatenstich" -> "Symbolischer"."""
+    """ "symbolischen" before "Spatenstich" -> "Symbolischer"."""
     stem = re.sub(r"(en|er|es|e)$", "", word)
     noun = noun.lower()
     ending = "e" if noun.endswith(_FEMININE_EVENTS) else "es" if noun.endswith(_NEUTER_EVENTS) else "er"
@@ -123,7 +153,7 @@ def release_identifier(published: date, title: str) -> str:
 
 
 def _first_words(quote: str) -> str:
-    words = [w.strip(string.punctuation + "„“”\"«»‚‘’–—…") for w in quote.split()]
+    words = [w.strip(string.punctuation + '„“”"«»‚‘’–—…') for w in quote.split()]
     return " ".join(w for w in words[:5] if w) if words else ""
 
 
@@ -138,9 +168,13 @@ class Extractor:
         self.gaz = gazetteer
         self.base = base_uri
         self.recogniser = Recogniser(gazetteer)
-        self.publishers = [e for e in gazetteer.entities.values()
-                           if e.category == "org" and e.cls == "GovernmentOrganization"
-                           and any(u.unit_name == "Pressestelle" for u in gazetteer.units.get(e.iri, []))]
+        self.publishers = [
+            e
+            for e in gazetteer.entities.values()
+            if e.category == "org"
+            and e.cls == "GovernmentOrganization"
+            and any(u.unit_name == "Pressestelle" for u in gazetteer.units.get(e.iri, []))
+        ]
 
     # ------------------------------------------------------------ entry point
 
@@ -151,7 +185,7 @@ class Extractor:
     def leading_name(self, text: str) -> int:
         """Length of the names at the start of ``text`` ("BA Lichtenberg/Stadtentwicklungsamt Das ...")."""
         end = 0
-        for m in self.recogniser.recognise(text):
+        for m in self.recogniser.recognise(text[:120]):
             if m.start > end and text[end : m.start].strip() not in ("", "/", ",", "|", "&", "und"):
                 break
             if m.category not in ("org", "team", "unit", "person", "bare-org"):
@@ -220,8 +254,13 @@ class Extractor:
         for index, contact in enumerate(contacts):
             mentions = found[f"contact{index}"]
             heading = contact.text[: contact.heading_end]
-            named = [iri for m in mentions if m.end <= contact.heading_end and m.category == "org" for iri in m.iris
-                     if iri in candidates]
+            named = [
+                iri
+                for m in mentions
+                if m.end <= contact.heading_end and m.category == "org"
+                for iri in m.iris
+                if iri in candidates
+            ]
             for iri in named:
                 score[iri] += 5 if "Pressestelle" in heading else 3
             if contact.street_address:
@@ -296,12 +335,29 @@ class Extractor:
         iri = f"{parent_iri}/{uris.slug(unit)}"
         return orgs.add_new(name, iri, "GovernmentOrganization", surface, parent_iri=parent_iri)
 
-    def _organisations(self, found: dict[str, list[Mention]], contacts: list[ParsedContact],
-                       segments: dict[str, str], ctx: Context, orgs: _Orgs, teams: dict[str, str]) -> None:
-        senate_mentions = [m for ms in found.values() for m in ms if m.category == "org"
-                           and any("senatsverwaltung" in iri for iri in m.iris)]
-        bezirksamt_mentions = [iri for ms in found.values() for m in ms if m.category == "org" for iri in m.iris
-                               if "/organisation/bezirksamt-" in iri]
+    def _organisations(
+        self,
+        found: dict[str, list[Mention]],
+        contacts: list[ParsedContact],
+        segments: dict[str, str],
+        ctx: Context,
+        orgs: _Orgs,
+        teams: dict[str, str],
+    ) -> None:
+        senate_mentions = [
+            m
+            for ms in found.values()
+            for m in ms
+            if m.category == "org" and any("senatsverwaltung" in iri for iri in m.iris)
+        ]
+        bezirksamt_mentions = [
+            iri
+            for ms in found.values()
+            for m in ms
+            if m.category == "org"
+            for iri in m.iris
+            if "/organisation/bezirksamt-" in iri
+        ]
         for name in ("title", "credit", "body", *[k for k in segments if k.startswith("contact")]):
             mentions = found.get(name, [])
             contact = contacts[int(name[7:])] if name.startswith("contact") else None
@@ -354,22 +410,25 @@ class Extractor:
                         parent = heading_parent
                     else:
                         before = mentions[position - 1] if position else None
-                        if before is not None and before.category == "org" and before.iris and \
-                                segments[name][before.end : m.start].strip() in ("", ","):
+                        if (
+                            before is not None
+                            and before.category == "org"
+                            and before.iris
+                            and segments[name][before.end : m.start].strip() in ("", ",")
+                        ):
                             parent = self.gaz.get(before.iris[0])
                     if parent is None:
                         parent = ctx.publisher
                     added = self._unit(orgs, m.data["unit"], parent, m.text)
                 if contact is not None and added is not None and m.end <= contact.heading_end:
                     heading_orgs.append(added)
-            if contact is not None:
-                if heading_orgs:
-                    # the most specific: a unit or team over the organisation it belongs to
-                    specific = [o for o in heading_orgs if o.parent_iri or o.kind == "Project"]
-                    orgs.contact_org[int(name[7:])] = (specific or heading_orgs)[-1]
+            if contact is not None and heading_orgs:
+                # the most specific: a unit or team over the organisation it belongs to
+                specific = [o for o in heading_orgs if o.parent_iri or o.kind == "Project"]
+                orgs.contact_org[int(name[7:])] = (specific or heading_orgs)[-1]
 
     def _head_reference(self, m: Mention, orgs: _Orgs, teams: dict[str, str]) -> Organisation | None:
-        """"der Quartiersrat": the one named in the release, else the one of the release's QM area."""
+        """ "der Quartiersrat": the one named in the release, else the one of the release's QM area."""
         head = m.data["head"]
         named = [o for o in orgs.ordered() if o.name.startswith(head + " ")]
         if len(named) == 1:
@@ -383,12 +442,21 @@ class Extractor:
 
     # ------------------------------------------------------------ people
 
-    def _person_org(self, role: str | None, ctx: Context, orgs: _Orgs, teams: dict[str, str]) -> Organisation | Entity | None:
+    def _person_org(
+        self, role: str | None, ctx: Context, orgs: _Orgs, teams: dict[str, str]
+    ) -> Organisation | Entity | None:
         if not role:
             return None
         low = role.casefold()
-        if re.search(r"bezirks(bürgermeister|stadtr|verordnet)", low) or low.startswith(("stadträt", "stadtrat")) or "stadtrat" in low or "stadträtin" in low:
-            return ctx.publisher if ctx.publisher and "bezirksamt" in ctx.publisher.iri else orgs.first_with("bezirksamt-")
+        if (
+            re.search(r"bezirks(bürgermeister|stadtr|verordnet)", low)
+            or low.startswith(("stadträt", "stadtrat"))
+            or "stadtrat" in low
+            or "stadträtin" in low
+        ):
+            return (
+                ctx.publisher if ctx.publisher and "bezirksamt" in ctx.publisher.iri else orgs.first_with("bezirksamt-")
+            )
         if re.search(r"senator|staatssekretär", low):
             senate = orgs.all_with("senatsverwaltung")
             if "stadtentwicklung" in low or "wohnen" in low or "bauen" in low:
@@ -396,8 +464,11 @@ class Extractor:
                     if "stadtentwicklung" in org.iri:
                         return org
                 for entity in self.gaz.entities.values():
-                    if "senatsverwaltung-fuer-stadtentwicklung" in entity.iri and entity.active_on(ctx.published) \
-                            and entity.category == "org":
+                    if (
+                        "senatsverwaltung-fuer-stadtentwicklung" in entity.iri
+                        and entity.active_on(ctx.published)
+                        and entity.category == "org"
+                    ):
                         return entity
             return senate[0] if len(senate) == 1 else None
         if "quartiersmanager" in low and "Quartiersmanagement" in teams:
@@ -408,8 +479,16 @@ class Extractor:
             return orgs.find_name(teams["BENN"])
         return None
 
-    def _people(self, found: dict[str, list[Mention]], contacts: list[ParsedContact], segments: dict[str, str],
-                ctx: Context, orgs: _Orgs, teams: dict[str, str], record: PressRelease) -> dict[str, Person]:
+    def _people(
+        self,
+        found: dict[str, list[Mention]],
+        contacts: list[ParsedContact],
+        segments: dict[str, str],
+        ctx: Context,
+        orgs: _Orgs,
+        teams: dict[str, str],
+        record: PressRelease,
+    ) -> dict[str, Person]:
         people: dict[str, Person] = {}
         for name in ("title", "credit", "body"):
             mentions = found.get(name, [])
@@ -423,14 +502,22 @@ class Extractor:
                     if nxt.iris and self.gaz.get(nxt.iris[0]).cls == "PoliticalParty":
                         person.party_iri = nxt.iris[0]
         credit = segments.get("credit")
-        if credit and not found.get("credit") and re.fullmatch(r"(?:Foto:\s*)?[A-ZÄÖÜ][\w'-]+(?:\s+(?:von|van|de)?\s*[A-ZÄÖÜ][\w'-]+){1,2}", credit):
+        if (
+            credit
+            and not found.get("credit")
+            and re.fullmatch(r"(?:Foto:\s*)?[A-ZÄÖÜ][\w'-]+(?:\s+(?:von|van|de)?\s*[A-ZÄÖÜ][\w'-]+){1,2}", credit)
+        ):
             name = re.sub(r"^Foto:\s*", "", credit)
             if all(looks_like_name(w) or w in ("von", "van", "de") for w in name.split()):
                 entity = self.gaz.find_by_name(name, "person")
-                people.setdefault(normalize(name), Person(
-                    name=entity.name if entity else name,
-                    iri=entity.iri if entity else uris.thing(self.base, "Person", uris.slug(name)),
-                    known=entity is not None))
+                people.setdefault(
+                    normalize(name),
+                    Person(
+                        name=entity.name if entity else name,
+                        iri=entity.iri if entity else uris.thing(self.base, "Person", uris.slug(name)),
+                        known=entity is not None,
+                    ),
+                )
         for index, contact in enumerate(contacts):
             if contact.person is None:
                 continue
@@ -443,17 +530,21 @@ class Extractor:
             person = people.get(key)
             if person is None:
                 entity = self.gaz.find_by_name(text, "person")
-                person = Person(name=entity.name if entity else text,
-                                iri=entity.iri if entity else uris.thing(self.base, "Person", uris.slug(text)),
-                                honorific=title or (entity.honorific if entity else None), known=entity is not None)
+                person = Person(
+                    name=entity.name if entity else text,
+                    iri=entity.iri if entity else uris.thing(self.base, "Person", uris.slug(text)),
+                    honorific=title or (entity.honorific if entity else None),
+                    known=entity is not None,
+                )
                 people[key] = person
             if org and person.organisation is None:
                 person.organisation = org.name
                 person.organisation_iri = org.iri
         return people
 
-    def _person(self, m: Mention, ctx: Context, orgs: _Orgs, teams: dict[str, str],
-                people: dict[str, Person]) -> Person:
+    def _person(
+        self, m: Mention, ctx: Context, orgs: _Orgs, teams: dict[str, str], people: dict[str, Person]
+    ) -> Person:
         entity = self.gaz.get(m.iris[0]) if m.iris else None
         if entity is None:
             entity = self.gaz.find_by_name(m.data.get("name", m.text), "person")
@@ -461,9 +552,12 @@ class Extractor:
         key = normalize(name)
         person = people.get(key)
         if person is None:
-            person = Person(name=name, iri=entity.iri if entity else uris.thing(self.base, "Person", uris.slug(name)),
-                            honorific=m.data.get("title") or (entity.honorific if entity else None),
-                            known=entity is not None)
+            person = Person(
+                name=name,
+                iri=entity.iri if entity else uris.thing(self.base, "Person", uris.slug(name)),
+                honorific=m.data.get("title") or (entity.honorific if entity else None),
+                known=entity is not None,
+            )
             people[key] = person
         role = m.data.get("role")
         if role and person.role is None:
@@ -516,8 +610,11 @@ class Extractor:
                     chosen = next((c for c in candidates if c.cls == wanted), None)
                     if chosen is None and wanted == "Quartier":
                         chosen = next((c for c in candidates if c.cls == "Planungsraum"), None)
-                if chosen is None and street_like and all(c.cls in ("Planungsraum", "Bezirksregion", "Prognoseraum")
-                                                          for c in candidates):
+                if (
+                    chosen is None
+                    and street_like
+                    and all(c.cls in ("Planungsraum", "Bezirksregion", "Prognoseraum") for c in candidates)
+                ):
                     area = self._new_area(base, "Strasse", ctx)
                     areas.setdefault((area.name, area.kind), area)
                     continue
@@ -551,19 +648,28 @@ class Extractor:
 
     # ------------------------------------------------------------ programmes, phases, fields
 
-    def _programmes(self, found: dict[str, list[Mention]], segments: dict[str, str],
-                    record: PressRelease) -> list[Programme]:
+    def _programmes(
+        self, found: dict[str, list[Mention]], segments: dict[str, str], record: PressRelease
+    ) -> list[Programme]:
         text = " ".join([segments["title"], segments["body"]])
         programmes: dict[str, Programme] = {}
         for name in ("title", "body"):
             for m in found.get(name, []):
                 if m.category == "programme":
-                    stated = re.match(r"[“”\"»]?\s*\((?P<acr>[A-ZÄÖÜ][A-ZÄÖÜa-z0-9]{1,7}(?: [IVX]+)?)\)",
-                                      segments[name][m.end : m.end + 16])
+                    stated = re.match(
+                        r"[“”\"»]?\s*\((?P<acr>[A-ZÄÖÜ][A-ZÄÖÜa-z0-9]{1,7}(?: [IVX]+)?)\)",
+                        segments[name][m.end : m.end + 16],
+                    )
                     if m.iris:
                         entity = self.gaz.get(m.iris[0])
-                        acronym = next((a for a in entity.alternate if _acronym(a) and
-                                        re.search(rf"(?<![\w-]){re.escape(a)}(?![\w])", text)), None)
+                        acronym = next(
+                            (
+                                a
+                                for a in entity.alternate
+                                if _acronym(a) and re.search(rf"(?<![\w-]){re.escape(a)}(?![\w])", text)
+                            ),
+                            None,
+                        )
                         programme = programmes.setdefault(entity.iri, Programme(entity.name, entity.iri, acronym))
                     else:
                         iri = uris.thing(self.base, "FundingScheme", uris.slug(m.data["name"]))
@@ -573,8 +679,9 @@ class Extractor:
                     if stated and programme.acronym is None and _acronym(stated.group("acr")):
                         programme.acronym = stated.group("acr")
                 elif m.category == "team":
-                    entity = self.gaz.find_by_name("BENN" if m.data["programme"] == "BENN" else "Quartiersmanagement",
-                                                   "programme")
+                    entity = self.gaz.find_by_name(
+                        "BENN" if m.data["programme"] == "BENN" else "Quartiersmanagement", "programme"
+                    )
                     if entity and m.data["programme"] == "BENN":
                         programmes.setdefault(entity.iri, Programme(entity.name, entity.iri, "BENN"))
         return list(programmes.values())
@@ -585,10 +692,12 @@ class Extractor:
             if m.category == "phase":
                 for iri in programme_iris:
                     for entity in self.gaz.entities.values():
-                        if entity.cls == "FundingPhase" and entity.parent == iri and \
-                                entity.name.endswith(f"{m.data['number']}. Förderphase"):
-                            if entity.iri not in record.phase_iris:
-                                record.phase_iris.append(entity.iri)
+                        if (
+                            entity.cls == "FundingPhase"
+                            and entity.parent == iri
+                            and entity.name.endswith(f"{m.data['number']}. Förderphase")
+                        ) and entity.iri not in record.phase_iris:
+                            record.phase_iris.append(entity.iri)
             elif m.category == "field":
                 if m.iris:
                     iri = m.iris[0]
@@ -602,8 +711,9 @@ class Extractor:
 
     # ------------------------------------------------------------ quotations
 
-    def _quotations(self, body: str, mentions: list[Mention], people: dict[str, Person],
-                    record: PressRelease) -> list[Quotation]:
+    def _quotations(
+        self, body: str, mentions: list[Mention], people: dict[str, Person], record: PressRelease
+    ) -> list[Quotation]:
         quotes: list[Quotation] = []
         spans = _quote_spans(body)
         previous_end = 0
@@ -611,8 +721,9 @@ class Extractor:
         for start, end in spans:
             inner = body[start + 1 : end]
             words = inner.split()
-            intro_start = max([previous_end, body.rfind("\n", 0, start)] +
-                              [m.end() for m in _BOUNDARY.finditer(body, 0, start)])
+            intro_start = max(
+                [previous_end, body.rfind("\n", 0, start)] + [m.end() for m in _BOUNDARY.finditer(body, 0, start)]
+            )
             intro = body[intro_start:start]
             tail_match = re.match(rf"\s*,?\s*(?:{SPEECH_VERBS})\b([^.!?\n]{{0,160}})", body[end + 1 :])
             has_intro = bool(re.search(r":\s*$", intro))
@@ -626,20 +737,30 @@ class Extractor:
             if speaker is None and role is None and tail_match:
                 tail_start = end + 1 + tail_match.start(1)
                 speaker, role = self._speaker(tail_match.group(1), tail_start, mentions, people)
-            if speaker is None and role is None and last is not None and not has_intro and \
-                    not body[previous_end:start].strip(" \n"):
+            if (
+                speaker is None
+                and role is None
+                and last is not None
+                and not has_intro
+                and not body[previous_end:start].strip(" \n")
+            ):
                 speaker_name, role = last.speaker, last.speaker_role
                 speaker = people.get(normalize(speaker_name)) if speaker_name else None
-            quote = Quotation(text=_norm(inner), first_words=_first_words(inner),
-                              speaker=speaker.name if speaker else None, speaker_iri=speaker.iri if speaker else None,
-                              speaker_role=None if speaker else role)
+            quote = Quotation(
+                text=_norm(inner),
+                first_words=_first_words(inner),
+                speaker=speaker.name if speaker else None,
+                speaker_iri=speaker.iri if speaker else None,
+                speaker_role=None if speaker else role,
+            )
             quotes.append(quote)
             last = quote
             previous_end = end + 1
         return quotes
 
-    def _speaker(self, text: str, offset: int, mentions: list[Mention],
-                 people: dict[str, Person]) -> tuple[Person | None, str | None]:
+    def _speaker(
+        self, text: str, offset: int, mentions: list[Mention], people: dict[str, Person]
+    ) -> tuple[Person | None, str | None]:
         inside = [m for m in mentions if m.category == "person" and m.start >= offset and m.end <= offset + len(text)]
         if inside:
             nearest = inside[-1] if text.rstrip().endswith(":") else inside[0]
@@ -651,18 +772,31 @@ class Extractor:
         for index, word in enumerate(words):
             if is_role(word) or re.fullmatch(r"[A-ZÄÖÜ][\w-]*(leitung|Leitung)", word):
                 phrase = [nominative_role(word)]
-                following = re.match(rf"{re.escape(word)}\s+(des|der)\s+([A-ZÄÖÜ][\w-]+)", text[text.find(word):])
+                following = re.match(rf"{re.escape(word)}\s+(des|der)\s+([A-ZÄÖÜ][\w-]+)", text[text.find(word) :])
                 if following:
                     phrase.append(f"{following.group(1)} {following.group(2)}")
                 if index > 0 and re.fullmatch(r"(Bezirkliche|Stellvertretende|Kommissarische)[nr]?", words[index - 1]):
-                    phrase.insert(0, re.sub(r"[nr]$", "", words[index - 1]) if words[index - 1].endswith(("en", "er")) else words[index - 1])
+                    phrase.insert(
+                        0,
+                        re.sub(r"[nr]$", "", words[index - 1])
+                        if words[index - 1].endswith(("en", "er"))
+                        else words[index - 1],
+                    )
                 return None, " ".join(phrase)
         return None, None
 
     # ------------------------------------------------------------ events
 
-    def _events(self, page: Page, body: str, found: dict[str, list[Mention]], ctx: Context, orgs: _Orgs,
-                teams: dict[str, str], record: PressRelease) -> list[Event]:
+    def _events(
+        self,
+        page: Page,
+        body: str,
+        found: dict[str, list[Mention]],
+        ctx: Context,
+        orgs: _Orgs,
+        teams: dict[str, str],
+        record: PressRelease,
+    ) -> list[Event]:
         events: dict[date, Event] = {}
         sentences = _sentences(body)
         mentions = found.get("body", [])
@@ -678,21 +812,46 @@ class Extractor:
                     continue
                 if d.value in events:
                     continue
-                following = sentences[sentences.index((s_start, s_end)) + 1] if (s_start, s_end) != sentences[-1] else None
-                event = self._event(d.value, clock[0] if clock else None, sentence, s_start, mentions, page, ctx,
-                                    orgs, teams, record, following)
+                following = (
+                    sentences[sentences.index((s_start, s_end)) + 1] if (s_start, s_end) != sentences[-1] else None
+                )
+                event = self._event(
+                    d.value,
+                    clock[0] if clock else None,
+                    sentence,
+                    s_start,
+                    mentions,
+                    page,
+                    ctx,
+                    orgs,
+                    teams,
+                    record,
+                    following,
+                )
                 events[d.value] = event
         return list(events.values())
 
-    def _event(self, day: date, clock: time | None, sentence: str, offset: int, mentions: list[Mention],
-               page: Page, ctx: Context, orgs: _Orgs, teams: dict[str, str], record: PressRelease,
-               following: tuple[int, int] | None = None) -> Event:
+    def _event(
+        self,
+        day: date,
+        clock: time | None,
+        sentence: str,
+        offset: int,
+        mentions: list[Mention],
+        page: Page,
+        ctx: Context,
+        orgs: _Orgs,
+        teams: dict[str, str],
+        record: PressRelease,
+        following: tuple[int, int] | None = None,
+    ) -> Event:
         inside = [m for m in mentions if offset <= m.start < offset + len(sentence)]
         organiser = self._organiser(sentence, offset, inside, mentions, record, ctx, orgs, teams)
         address = None
         nearby = inside
-        if following is not None and not any(dd for dd in find_dates(record.body[following[0] : following[1]],
-                                                                      page.date_published)):
+        if following is not None and not any(
+            dd for dd in find_dates(record.body[following[0] : following[1]], page.date_published)
+        ):
             # "Treffpunkt ist vor Haus 1 in der Ruschestraße 103."
             nearby = inside + [m for m in mentions if following[0] <= m.start < following[1]]
         for m in nearby:
@@ -706,20 +865,43 @@ class Extractor:
         venue = self._venue(sentence, inside, organiser)
         about = [p.iri for p in record.programmes]
         # the release's own hash keeps two releases' events apart, however alike their names
-        iri = uris.thing(self.base, "Event", f"{day.isoformat()}-{uris.slug(name, max_length=50)}-"
-                         f"{uris.short_hash(record.iri)[:6]}")
-        return Event(name=name, iri=iri, start_date=day, start_time=clock, venue=venue, address=address,
-                     organiser=organiser.name if organiser else None,
-                     organiser_iri=organiser.iri if organiser else None, about_iris=about)
+        iri = uris.thing(
+            self.base, "Event", f"{day.isoformat()}-{uris.slug(name, max_length=50)}-{uris.short_hash(record.iri)[:6]}"
+        )
+        return Event(
+            name=name,
+            iri=iri,
+            start_date=day,
+            start_time=clock,
+            venue=venue,
+            address=address,
+            organiser=organiser.name if organiser else None,
+            organiser_iri=organiser.iri if organiser else None,
+            about_iris=about,
+        )
 
-    def _organiser(self, sentence: str, offset: int, inside: list[Mention], mentions: list[Mention],
-                   record: PressRelease, ctx: Context, orgs: _Orgs, teams: dict[str, str]) -> Organisation | None:
-        inviting = re.search(r"\b(lädt|laden|lud|luden|veranstaltet|veranstalten|organisiert|organisieren|richtet|"
-                             r"richten|bittet|bitten|ruft|rufen|eröffnet|eröffnen|feiert|feiern)\b", sentence)
+    def _organiser(
+        self,
+        sentence: str,
+        offset: int,
+        inside: list[Mention],
+        mentions: list[Mention],
+        record: PressRelease,
+        ctx: Context,
+        orgs: _Orgs,
+        teams: dict[str, str],
+    ) -> Organisation | None:
+        inviting = re.search(
+            r"\b(lädt|laden|lud|luden|veranstaltet|veranstalten|organisiert|organisieren|richtet|"
+            r"richten|bittet|bitten|ruft|rufen|eröffnet|eröffnen|feiert|feiern)\b",
+            sentence,
+        )
         if inviting:
             # the subject of "lädt ... ein": the organisation named nearest to the verb
-            near = sorted((m for m in inside if m.category in ("team", "unit", "org", "bare-org", "team-ref")),
-                          key=lambda m: abs(m.start - offset - inviting.start()))
+            near = sorted(
+                (m for m in inside if m.category in ("team", "unit", "org", "bare-org", "team-ref")),
+                key=lambda m: abs(m.start - offset - inviting.start()),
+            )
             for m in near:
                 org = orgs.for_surface(m.text)
                 if org and org.kind != "PoliticalParty":
@@ -735,7 +917,8 @@ class Extractor:
             return orgs.find_name(next(iter(teams.values())))
         for m in mentions:
             if m.category in ("unit", "team", "org") and re.search(
-                    r"\b(organisiert|veranstaltet|lädt|laden|richtet)\b", record.body[m.end : m.end + 120].split(".")[0]):
+                r"\b(organisiert|veranstaltet|lädt|laden|richtet)\b", record.body[m.end : m.end + 120].split(".")[0]
+            ):
                 org = orgs.for_surface(m.text)
                 if org:
                     return org
@@ -748,16 +931,22 @@ class Extractor:
     def _venue(self, sentence: str, inside: list[Mention], organiser: Organisation | None) -> str | None:
         for m in inside:
             if m.category == "area" and m.data.get("kind") == "Gebaeude":
-                room = re.search(r"\b(?:im|in der|in den)\s+([A-ZÄÖÜ][\w-]*(?:saal|raum|aula|Saal|Aula|halle|foyer))\s+"
-                                 r"(?:des|der)\s*$", sentence[: m.start - inside[0].start + (m.start - m.start)] if False else
-                                 sentence[: sentence.find(m.text)])
+                room = re.search(
+                    r"\b(?:im|in der|in den)\s+([A-ZÄÖÜ][\w-]*(?:saal|raum|aula|Saal|Aula|halle|foyer))\s+"
+                    r"(?:des|der)\s*$",
+                    sentence[: m.start - inside[0].start + (m.start - m.start)]
+                    if False
+                    else sentence[: sentence.find(m.text)],
+                )
                 name = m.data.get("name", m.text)
                 return f"{room.group(1)}, {name}" if room else name
-        m = re.search(r"\b(?:im|in der|in die|in den|ins|auf dem|vor dem|an der)\s+(?P<v>(?:[A-ZÄÖÜ][\w-]*\s+)?"
-                      r"[A-ZÄÖÜ][\w-]*(?:saal|Saal|aula|Aula|raum|Raum|räume|Räume|büro|Büro|zentrum|haus|Haus|café|Café|"
-                      r"laden|treff|garten|hof|gelände|Gelände|halle|kirche|schule|Schule|foyer))"
-                      r"(?:\s+(?P<gen>(?:des|der)\s+(?:[A-ZÄÖÜ][\w.-]*|ehemaligen|neuen)(?:\s+(?:[A-ZÄÖÜ][\w.-]*|für))*))?",
-                      sentence)
+        m = re.search(
+            r"\b(?:im|in der|in die|in den|ins|auf dem|vor dem|an der)\s+(?P<v>(?:[A-ZÄÖÜ][\w-]*\s+)?"
+            r"[A-ZÄÖÜ][\w-]*(?:saal|Saal|aula|Aula|raum|Raum|räume|Räume|büro|Büro|zentrum|haus|Haus|café|Café|"
+            r"laden|treff|garten|hof|gelände|Gelände|halle|kirche|schule|Schule|foyer))"
+            r"(?:\s+(?P<gen>(?:des|der)\s+(?:[A-ZÄÖÜ][\w.-]*|ehemaligen|neuen)(?:\s+(?:[A-ZÄÖÜ][\w.-]*|für))*))?",
+            sentence,
+        )
         if m:
             venue = m.group("v")
             if re.search(r"(büro|Büro|räume|Räume)$", venue) and organiser is not None and organiser.kind == "Project":
@@ -765,7 +954,12 @@ class Extractor:
             if m.group("gen"):
                 gen = m.group("gen")
                 genitive = re.match(r"des\s+([A-ZÄÖÜ]\w+?)(?:es|s)\s+(.*)$", gen)
-                if genitive and genitive.group(1) in ("Rathaus", "Nachbarschaftshaus", "Stadtteilzentrum", "Gemeinschaftshaus"):
+                if genitive and genitive.group(1) in (
+                    "Rathaus",
+                    "Nachbarschaftshaus",
+                    "Stadtteilzentrum",
+                    "Gemeinschaftshaus",
+                ):
                     return f"{venue}, {genitive.group(1)} {genitive.group(2)}".strip()
                 return f"{venue} {gen}"
             return venue
@@ -779,8 +973,11 @@ class Extractor:
     def _event_name(self, sentence: str, title: str, organiser: Organisation | None) -> str:
         # a title that names an event: "3. Bezirkliches BENN Treffen hat stattgefunden"
         words = title.split(": ", 1)[-1]
-        title_match = re.match(r"^(.*?\b(?:Treffen|Fest|Feier|Konferenz|Forum|Workshop|Aktionstag|Kiezfest|"
-                               r"Sommerfest|Nachbarschaftsfest|Rundgang|Fachtag|Werkstatt))\b", words)
+        title_match = re.match(
+            r"^(.*?\b(?:Treffen|Fest|Feier|Konferenz|Forum|Workshop|Aktionstag|Kiezfest|"
+            r"Sommerfest|Nachbarschaftsfest|Rundgang|Fachtag|Werkstatt))\b",
+            words,
+        )
         if title_match and len(title_match.group(1).split()) <= 8:
             return title_match.group(1)
         for text in (sentence, title):
@@ -792,7 +989,7 @@ class Extractor:
     def _event_phrase(self, sentence: str, organiser: Organisation | None) -> str | None:
         tokens = sentence.split()
         for index, raw in enumerate(tokens):
-            word = raw.strip(string.punctuation + "„“”\"«»")
+            word = raw.strip(string.punctuation + '„“”"«»')
             head = EVENT_HEAD.search(word)
             if not head or not word[:1].isupper() or word in NOT_EVENT_WORDS:
                 continue
@@ -802,57 +999,104 @@ class Extractor:
             # an adjective before the noun, in its nominative form: "zum symbolischen Spatenstich"
             if index > 0:
                 prev = tokens[index - 1].strip(string.punctuation)
-                if re.fullmatch(r"[a-zäöüA-ZÄÖÜ]\w*(en|er|es|e)", prev) and prev.lower() not in _ARTICLES and \
-                        (prev[:1].isupper() or index > 1 and tokens[index - 2].lower() in ("zum", "zur", "beim", "dem", "den", "einem", "einen", "zu")):
+                if (
+                    re.fullmatch(r"[a-zäöüA-ZÄÖÜ]\w*(en|er|es|e)", prev)
+                    and prev.lower() not in _ARTICLES
+                    and (
+                        prev[:1].isupper()
+                        or (
+                            index > 1
+                            and tokens[index - 2].lower()
+                            in ("zum", "zur", "beim", "dem", "den", "einem", "einen", "zu")
+                        )
+                    )
+                ):
                     phrase.insert(0, _nominative_adjective(prev, head.group(1)))
             # its complement: "zur Entwicklung des ehemaligen MfS-Geländes", "des Quartiersmanagements Letteplatz"
             rest: list[str] = []
             for nxt in tokens[index + 1 : index + 10]:
-                clean = nxt.strip("„“”\"«»")
+                clean = nxt.strip('„“”"«»')
                 bare = clean.rstrip(",.;:!?)")
                 if not rest and bare not in ("zum", "zur", "des", "der", "von", "vom", "über", "für", "am", "mit"):
                     break
-                if rest and bare in ("in", "im", "um", "ab", "bis", "auf", "und", "mit", "ein", "statt", "ein.") \
-                        or bare[:1].isdigit() or bare in WEEKDAYS:
+                if (
+                    (rest and bare in ("in", "im", "um", "ab", "bis", "auf", "und", "mit", "ein", "statt", "ein."))
+                    or bare[:1].isdigit()
+                    or bare in WEEKDAYS
+                ):
                     break
-                if rest and not (bare[:1].isupper() or bare in ("des", "der", "für", "am", "und") or
-                                 re.fullmatch(r"[a-zäöü]+(en|er|es|e)", bare)):
+                if rest and not (
+                    bare[:1].isupper()
+                    or bare in ("des", "der", "für", "am", "und")
+                    or re.fullmatch(r"[a-zäöü]+(en|er|es|e)", bare)
+                ):
                     break
-                rest.append(re.sub(r"^seines$", "des", re.sub(r"^seiner$", "der", re.sub(r"^ihres$", "des",
-                                   re.sub(r"^ihrer$", "der", bare)))))
+                rest.append(
+                    re.sub(
+                        r"^seines$",
+                        "des",
+                        re.sub(r"^seiner$", "der", re.sub(r"^ihres$", "des", re.sub(r"^ihrer$", "der", bare))),
+                    )
+                )
                 if clean != bare or nxt.endswith((",", ".", ";", ":", "!", "?")):
                     break
             while rest and rest[-1] in ("des", "der", "für", "am", "und", "zum", "zur", "von", "vom"):
                 rest.pop()
             rest = [w for w in rest if w not in ("neuen", "neuer", "neues", "eigenen")]
             name = " ".join(phrase + rest)
-            if organiser is not None and organiser.kind == "Project" and organiser.name not in name and \
-                    not any(w in ("des", "von", "vom") for w in rest):
+            if (
+                organiser is not None
+                and organiser.kind == "Project"
+                and organiser.name not in name
+                and not any(w in ("des", "von", "vom") for w in rest)
+            ):
                 name = f"{name} von {organiser.name}"
             return name
         return None
 
     # ------------------------------------------------------------ contacts
 
-    def _contacts(self, page: Page, contacts: list[ParsedContact], found: dict[str, list[Mention]], ctx: Context,
-                  orgs: _Orgs, people: dict[str, Person], record: PressRelease) -> list[ContactPoint]:
+    def _contacts(
+        self,
+        page: Page,
+        contacts: list[ParsedContact],
+        found: dict[str, list[Mention]],
+        ctx: Context,
+        orgs: _Orgs,
+        people: dict[str, Person],
+        record: PressRelease,
+    ) -> list[ContactPoint]:
         result: list[ContactPoint] = []
         for index, contact in enumerate(contacts):
             org = orgs.contact_org.get(index)
             office = contact.office or (org.name if org else "Kontakt")
             iri_org = org.iri if org else uris.thing(self.base, "Organization", uris.slug(office))
-            iri = f"{iri_org}/kontakt/" + uris.short_hash(office, contact.street_address or "", contact.postcode or "",
-                                                          contact.telephone or "", contact.fax or "",
-                                                          contact.email or "")
+            iri = f"{iri_org}/kontakt/" + uris.short_hash(
+                office,
+                contact.street_address or "",
+                contact.postcode or "",
+                contact.telephone or "",
+                contact.fax or "",
+                contact.email or "",
+            )
             person = None
             if contact.person:
                 person = people.get(normalize(contact.text[contact.person[0] : contact.person[1]].removeprefix("Dr. ")))
-            result.append(ContactPoint(
-                office=office, iri=iri, organisation=org.name if org else None, organisation_iri=org.iri if org else None,
-                street_address=contact.street_address, postcode=contact.postcode, city=contact.city,
-                telephone=contact.telephone, fax=contact.fax, email=contact.email,
-                person_iri=person.iri if person else None,
-            ))
+            result.append(
+                ContactPoint(
+                    office=office,
+                    iri=iri,
+                    organisation=org.name if org else None,
+                    organisation_iri=org.iri if org else None,
+                    street_address=contact.street_address,
+                    postcode=contact.postcode,
+                    city=contact.city,
+                    telephone=contact.telephone,
+                    fax=contact.fax,
+                    email=contact.email,
+                    person_iri=person.iri if person else None,
+                )
+            )
         return result
 
 
@@ -897,8 +1141,16 @@ class _Orgs:
         if entity:
             return self.add_entity(entity, surface)
         if area is not None:
-            same = next((o for o in self.by_iri.values() if o.kind == "Project" and o.name.startswith(programme)
-                         and re.sub(r"^\S+\s+(?:am\s+|an der\s+|im\s+)?", "", o.name) == area), None)
+            same = next(
+                (
+                    o
+                    for o in self.by_iri.values()
+                    if o.kind == "Project"
+                    and o.name.startswith(programme)
+                    and re.sub(r"^\S+\s+(?:am\s+|an der\s+|im\s+)?", "", o.name) == area
+                ),
+                None,
+            )
             if same is not None:
                 return self._put(same, surface)
         org = self.add_new(name, uris.thing(self.x.base, "Organization", uris.slug(name)), "Project", surface)
@@ -960,7 +1212,9 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     """Sentence spans; quotation marks and abbreviations ("Dr.", "Nr.", "z. B.") do not end a sentence."""
     spans: list[tuple[int, int]] = []
     start = 0
-    for m in re.finditer(r"(?<!\bDr)(?<!\bNr)(?<!\bca)(?<!\bz\.\sB)(?<!\bbzw)(?<!\bu\.\sa)(?<!\d)[.!?](?=\s+[A-ZÄÖÜ„\"«])|\n\n", text):
+    for m in re.finditer(
+        r"(?<!\bDr)(?<!\bNr)(?<!\bca)(?<!\bz\.\sB)(?<!\bbzw)(?<!\bu\.\sa)(?<!\d)[.!?](?=\s+[A-ZÄÖÜ„\"«])|\n\n", text
+    ):
         spans.append((start, m.end()))
         start = m.end()
     if start < len(text):

@@ -158,10 +158,23 @@ def _date(node: object) -> date | None:
         return None
 
 
-CLASS_PRIORITY = {c: i for i, c in enumerate(
-    ["Bezirk", "Ortsteil", "Quartier", "Bezirksregion", "Planungsraum", "Prognoseraum", "Strasse", "Gebaeude",
-     "Freiflaeche", "City"]
-)}
+CLASS_PRIORITY = {
+    c: i
+    for i, c in enumerate(
+        [
+            "Bezirk",
+            "Ortsteil",
+            "Quartier",
+            "Bezirksregion",
+            "Planungsraum",
+            "Prognoseraum",
+            "Strasse",
+            "Gebaeude",
+            "Freiflaeche",
+            "City",
+        ]
+    )
+}
 
 
 _WEAK_ER = {"Großer", "Kleiner", "Alter", "Neuer", "Langer", "Weißer", "Roter", "Grüner", "Schwarzer", "Hoher"}
@@ -196,8 +209,9 @@ def _inflections(key: str, category: str) -> Iterator[tuple[str, str]]:
         last = parts[-1]
         if last[-1:].isalpha() and last[-1] not in "sxzß":
             yield " ".join([*parts[:-1], last + "s"]), spelling
-        adjectives = [i for i, w in enumerate(parts[:-1]) if w[:1].isupper()
-                      and (re.search(r"(e|es)$", w) or w in _WEAK_ER)]
+        adjectives = [
+            i for i, w in enumerate(parts[:-1]) if w[:1].isupper() and (re.search(r"(e|es)$", w) or w in _WEAK_ER)
+        ]
         if adjectives:
             inflected = list(parts)
             for i in adjectives:

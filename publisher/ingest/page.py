@@ -21,19 +21,87 @@ _HEADER = re.compile(
     r"(?:\s+Nr\.?\s*(?P<number>[\w./-]*\w))?\s+vom\s+(?P<date>[^\s]+(?:\s+[A-Za-zÄÖÜäöüß]+\.?\s+\d{4})?)",
 )
 _ANY_DATE_HEADER = re.compile(r"Pressemitteilung(?:\s+Nr\.?\s*[\w./-]+)?\s+vom\b")
-_FOOTER = re.compile(r"\s*Folgen Sie uns(?:\s+(?:Facebook|Instagram|YouTube|X|Twitter|Mastodon|LinkedIn|Threads|Bluesky))*\s*$")
+_FOOTER = re.compile(
+    r"\s*Folgen Sie uns(?:\s+(?:Facebook|Instagram|YouTube|X|Twitter|Mastodon|LinkedIn|Threads|Bluesky))*\s*$"
+)
 _CONTACT_MARKER = re.compile(
     r"(?<![\w-])(?P<marker>Kontakt|Pressekontakt|Weitere Informationen:|Weitere Informationen\n|"
     r"Ansprechpartner(?:in|innen)?:|Ansprechpartner(?:in|innen)?\n|Rückfragen(?: an)?:)"
 )
 _CONTACTISH = re.compile(r"\b\d{5}\b|\bTel\b|Tel\.|Telefon|Fax|E-Mail|@|Mobil")
 _CREDIT_STOP = {
-    "Am", "Im", "In", "Der", "Die", "Das", "Mit", "Seit", "Zu", "Zum", "Zur", "Ein", "Eine", "Einen", "Wer",
-    "Auf", "Nach", "Bei", "Für", "Vom", "Von", "Unter", "Über", "Ab", "Dieses", "Diese", "Dieser", "Heute",
-    "Gestern", "Morgen", "Anlässlich", "Rund", "Insgesamt", "Gemeinsam", "Wie", "Was", "Wo", "Wann", "Ob",
-    "Bereits", "Schon", "Nun", "Jetzt", "Seit", "Anfang", "Ende", "Mitte", "Zahlreiche", "Viele", "Alle",
-    "Als", "Um", "Es", "Sie", "Er", "Wir", "Ich", "Unser", "Unsere", "Damit", "Dabei", "Hier", "Dort", "So",
-    "Zusammenarbeit", "Mehr", "Kinder", "Bürgerinnen", "Nachbarinnen", "Auch", "Ab", "Bis", "Durch", "Neben",
+    "Am",
+    "Im",
+    "In",
+    "Der",
+    "Die",
+    "Das",
+    "Mit",
+    "Seit",
+    "Zu",
+    "Zum",
+    "Zur",
+    "Ein",
+    "Eine",
+    "Einen",
+    "Wer",
+    "Auf",
+    "Nach",
+    "Bei",
+    "Für",
+    "Vom",
+    "Von",
+    "Unter",
+    "Über",
+    "Ab",
+    "Dieses",
+    "Diese",
+    "Dieser",
+    "Heute",
+    "Gestern",
+    "Morgen",
+    "Anlässlich",
+    "Rund",
+    "Insgesamt",
+    "Gemeinsam",
+    "Wie",
+    "Was",
+    "Wo",
+    "Wann",
+    "Ob",
+    "Bereits",
+    "Schon",
+    "Nun",
+    "Jetzt",
+    "Anfang",
+    "Ende",
+    "Mitte",
+    "Zahlreiche",
+    "Viele",
+    "Alle",
+    "Als",
+    "Um",
+    "Es",
+    "Sie",
+    "Er",
+    "Wir",
+    "Ich",
+    "Unser",
+    "Unsere",
+    "Damit",
+    "Dabei",
+    "Hier",
+    "Dort",
+    "So",
+    "Zusammenarbeit",
+    "Mehr",
+    "Kinder",
+    "Bürgerinnen",
+    "Nachbarinnen",
+    "Auch",
+    "Bis",
+    "Durch",
+    "Neben",
 }
 
 
@@ -116,10 +184,13 @@ def parse_page(path: Path | str, text: str, leading_name: Callable[[str], int] |
         if _ANY_DATE_HEADER.search(rest):
             raise InputError(path, "publication date after 'Pressemitteilung vom' is missing or unreadable")
         raise InputError(path, "no publication date: expected 'Pressemitteilung vom DD.MM.YYYY' after the title")
-    raw_date = header.group("date").rstrip(".,;")
+    raw_date = header.group("date").rstrip(",;")
+    if not raw_date[:1].isdigit():
+        raise InputError(path, "publication date after 'Pressemitteilung vom' is missing")
+    raw_date = re.match(r"[0-9.\s]*[0-9]+\.?(?:\s*[A-Za-zÄÖÜäöü]+\.?\s+\d{4})?", raw_date).group(0)  # type: ignore[union-attr]
     published = parse_date(raw_date)
     if published is None:
-        raise InputError(path, f"impossible publication date '{raw_date}'")
+        raise InputError(path, f"impossible publication date '{raw_date.strip()}' after 'Pressemitteilung vom'")
     position = header.end()
     credit: str | None = None
     credit_match = re.match(r"\s*Bild:\s*", rest[position:])

@@ -24,10 +24,31 @@ STREET_SUFFIX = re.compile(
 )
 STREET_NAME = re.compile(
     r"(straße|strasse|str\.|weg|allee|damm|platz|ring|chaussee|ufer|promenade|steig|pfad|zeile|gasse|korso|"
-    r"boulevard)$", re.IGNORECASE)
+    r"boulevard)$",
+    re.IGNORECASE,
+)
 STREET_WORDS = {
-    "Straße", "Strasse", "Str.", "Weg", "Allee", "Damm", "Platz", "Ring", "Chaussee", "Ufer", "Promenade",
-    "Steig", "Pfad", "Zeile", "Gasse", "Markt", "Brücke", "Graben", "Anger", "Korso", "Boulevard",
+    "Straße",
+    "Strasse",
+    "Str.",
+    "Weg",
+    "Allee",
+    "Damm",
+    "Platz",
+    "Ring",
+    "Chaussee",
+    "Ufer",
+    "Promenade",
+    "Steig",
+    "Pfad",
+    "Zeile",
+    "Gasse",
+    "Markt",
+    "Brücke",
+    "Graben",
+    "Anger",
+    "Korso",
+    "Boulevard",
 }
 FEMININE_STREETS = ("straße", "strasse", "allee", "chaussee", "promenade", "gasse", "zeile", "brücke", "str.")
 NEUTER_STREETS = ("ufer",)
@@ -53,103 +74,487 @@ ROLE_HEAD = re.compile(
     r"(s|es|en|innen)?$",
     re.IGNORECASE,
 )
-ROLE_NOT = {"Mitarbeiter", "Mitarbeitern", "Mitarbeiterinnen", "Vertreterinnen", "Vertretern", "Bewohnern",
-            "Bewohnerinnen", "Anwohnern", "Anwohnerinnen", "Leitung", "Vorstand", "Ehrenamtliche"}
+ROLE_NOT = {
+    "Mitarbeiter",
+    "Mitarbeitern",
+    "Mitarbeiterinnen",
+    "Vertreterinnen",
+    "Vertretern",
+    "Bewohnern",
+    "Bewohnerinnen",
+    "Anwohnern",
+    "Anwohnerinnen",
+    "Leitung",
+    "Vorstand",
+    "Ehrenamtliche",
+}
 TITLES = {"Dr.", "Dr", "Prof.", "Prof", "Dr.-Ing.", "Dipl.-Ing.", "Dr.in"}
 PARTICLES = {"von", "van", "de", "zu", "vom", "der", "den", "da", "di", "le", "la", "el", "al", "bin", "ter"}
 NOT_NAME = {
-    "Der", "Die", "Das", "Dem", "Den", "Des", "Ein", "Eine", "Einen", "Einem", "Einer", "Und", "Oder", "Im", "In",
-    "Am", "An", "Auf", "Aus", "Bei", "Mit", "Nach", "Seit", "Von", "Vom", "Zu", "Zum", "Zur", "Für", "Über",
-    "Unter", "Wir", "Ich", "Sie", "Er", "Es", "Ihr", "Unser", "Unsere", "Mein", "Meine", "Dies", "Diese",
-    "Dieser", "Dieses", "Wer", "Wie", "Was", "Wo", "Ob", "So", "Auch", "Nur", "Noch", "Schon", "Damit", "Dabei",
-    "Bezirk", "Bezirks", "Bezirksamt", "Bezirksamtes", "Senat", "Senats", "Senatsverwaltung", "Team", "Teams",
-    "Berlin", "Berliner", "Nachbarschaft", "Kiez", "Quartier", "Programm", "Projekt", "Januar", "Februar",
-    "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember", "Montag",
-    "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag", "Uhr", "Euro", "Tel", "Fax",
-    "E-Mail", "Kontakt", "Pressestelle", "Grußwort", "Grußworte", "Heute", "Gemeinsam", "Alle", "Viele",
-    "Herr", "Frau", "Ortsteil", "Stadtteil", "Straße", "Platz", "Allee", "Weg", "Bürgerinnen", "Bürger",
-    "Nachbarinnen", "Nachbarn", "Menschen", "Kinder", "Familien", "Gäste", "Neue", "Neuen", "Jahr", "Jahre",
-    "Zeit", "Ziel", "Ziele", "Idee", "Ideen", "Arbeit", "Büro", "Stadt", "Land", "Bund", "Fonds",
-    "Gebiet", "Gebiete", "Gebieten", "Gebiets", "Standort", "Standorte", "Standorten", "Verfahren",
-    "Verfahrens", "Treffen", "Fest", "Eröffnung", "Programms", "Projekte", "Projekten",
+    "Der",
+    "Die",
+    "Das",
+    "Dem",
+    "Den",
+    "Des",
+    "Ein",
+    "Eine",
+    "Einen",
+    "Einem",
+    "Einer",
+    "Und",
+    "Oder",
+    "Im",
+    "In",
+    "Am",
+    "An",
+    "Auf",
+    "Aus",
+    "Bei",
+    "Mit",
+    "Nach",
+    "Seit",
+    "Von",
+    "Vom",
+    "Zu",
+    "Zum",
+    "Zur",
+    "Für",
+    "Über",
+    "Unter",
+    "Wir",
+    "Ich",
+    "Sie",
+    "Er",
+    "Es",
+    "Ihr",
+    "Unser",
+    "Unsere",
+    "Mein",
+    "Meine",
+    "Dies",
+    "Diese",
+    "Dieser",
+    "Dieses",
+    "Wer",
+    "Wie",
+    "Was",
+    "Wo",
+    "Ob",
+    "So",
+    "Auch",
+    "Nur",
+    "Noch",
+    "Schon",
+    "Damit",
+    "Dabei",
+    "Bezirk",
+    "Bezirks",
+    "Bezirksamt",
+    "Bezirksamtes",
+    "Senat",
+    "Senats",
+    "Senatsverwaltung",
+    "Team",
+    "Teams",
+    "Berlin",
+    "Berliner",
+    "Nachbarschaft",
+    "Kiez",
+    "Quartier",
+    "Programm",
+    "Projekt",
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
+    "Montag",
+    "Dienstag",
+    "Mittwoch",
+    "Donnerstag",
+    "Freitag",
+    "Samstag",
+    "Sonntag",
+    "Uhr",
+    "Euro",
+    "Tel",
+    "Fax",
+    "E-Mail",
+    "Kontakt",
+    "Pressestelle",
+    "Grußwort",
+    "Grußworte",
+    "Heute",
+    "Gemeinsam",
+    "Alle",
+    "Viele",
+    "Herr",
+    "Frau",
+    "Ortsteil",
+    "Stadtteil",
+    "Straße",
+    "Platz",
+    "Allee",
+    "Weg",
+    "Bürgerinnen",
+    "Bürger",
+    "Nachbarinnen",
+    "Nachbarn",
+    "Menschen",
+    "Kinder",
+    "Familien",
+    "Gäste",
+    "Neue",
+    "Neuen",
+    "Jahr",
+    "Jahre",
+    "Zeit",
+    "Ziel",
+    "Ziele",
+    "Idee",
+    "Ideen",
+    "Arbeit",
+    "Büro",
+    "Stadt",
+    "Land",
+    "Bund",
+    "Fonds",
+    "Gebiet",
+    "Gebiete",
+    "Gebieten",
+    "Gebiets",
+    "Standort",
+    "Standorte",
+    "Standorten",
+    "Verfahren",
+    "Verfahrens",
+    "Treffen",
+    "Fest",
+    "Eröffnung",
+    "Programms",
+    "Projekte",
+    "Projekten",
 }
 CUE_KINDS = {
-    "Bezirk": "Bezirk", "Bezirks": "Bezirk", "Bezirke": "Bezirk", "Bezirken": "Bezirk",
-    "Ortsteil": "Ortsteil", "Ortsteils": "Ortsteil", "Ortsteile": "Ortsteil", "Ortsteilen": "Ortsteil",
-    "Bezirksregion": "Bezirksregion", "Bezirksregionen": "Bezirksregion",
-    "Planungsraum": "Planungsraum", "Planungsraums": "Planungsraum", "Planungsräume": "Planungsraum",
-    "Planungsräumen": "Planungsraum", "Prognoseraum": "Prognoseraum", "Prognoseraums": "Prognoseraum",
-    "Quartier": "Quartier", "Quartiers": "Quartier", "Quartiere": "Quartier", "Quartieren": "Quartier",
-    "Fördergebiet": "Quartier", "Fördergebiets": "Quartier", "Gebiet": "Quartier", "Gebiets": "Quartier",
-    "BENN-Gebiet": "Quartier", "BENN-Gebiets": "Quartier", "BENN-Gebieten": "Quartier", "QM-Gebiet": "Quartier",
-    "QM-Gebiets": "Quartier", "Kiez": "Quartier", "Siedlung": "Quartier",
+    "Bezirk": "Bezirk",
+    "Bezirks": "Bezirk",
+    "Bezirke": "Bezirk",
+    "Bezirken": "Bezirk",
+    "Ortsteil": "Ortsteil",
+    "Ortsteils": "Ortsteil",
+    "Ortsteile": "Ortsteil",
+    "Ortsteilen": "Ortsteil",
+    "Bezirksregion": "Bezirksregion",
+    "Bezirksregionen": "Bezirksregion",
+    "Planungsraum": "Planungsraum",
+    "Planungsraums": "Planungsraum",
+    "Planungsräume": "Planungsraum",
+    "Planungsräumen": "Planungsraum",
+    "Prognoseraum": "Prognoseraum",
+    "Prognoseraums": "Prognoseraum",
+    "Quartier": "Quartier",
+    "Quartiers": "Quartier",
+    "Quartiere": "Quartier",
+    "Quartieren": "Quartier",
+    "Fördergebiet": "Quartier",
+    "Fördergebiets": "Quartier",
+    "Gebiet": "Quartier",
+    "Gebiets": "Quartier",
+    "BENN-Gebiet": "Quartier",
+    "BENN-Gebiets": "Quartier",
+    "BENN-Gebieten": "Quartier",
+    "QM-Gebiet": "Quartier",
+    "QM-Gebiets": "Quartier",
+    "Kiez": "Quartier",
+    "Siedlung": "Quartier",
 }
 LEGAL_FORMS = {"GmbH", "gGmbH", "mbH", "AG", "eG", "e.V.", "e.V", "KG", "UG", "gAG", "SE", "GbR", "e. V.", "gUG"}
 NAME_CONNECTORS = {"für", "und", "der", "des", "im", "in", "am", "zur", "zum", "von", "&", "+", "–", "-", "an", "auf"}
 HEAD_ORGS = {
-    "Bürgerverein", "Förderverein", "Verein", "Wohnungsbaugenossenschaft", "Wohnungsgenossenschaft",
-    "Genossenschaft", "Stiftung", "Quartiersrat", "Nachbarschaftsverein", "Mieterbeirat", "Mieterrat",
-    "Bürgerinitiative", "Kiezrat", "Stadtteilverein", "Heimatverein", "Sportverein", "Kirchengemeinde",
-    "Mieterverein", "Gewerbeverein", "Unternehmensnetzwerk", "Aktionsbündnis", "Präventionsrat",
-    "Stadtteilkonferenz", "Quartiersbeirat", "Vergabebeirat", "Elternverein", "Jugendverband", "Aktionsfondsjury",
-    "Bezirksverordnetenversammlung", "Integrationsbeirat", "Seniorenvertretung", "Jugendjury", "Bürgerstiftung",
-    "FreiwilligenAgentur", "Freiwilligenagentur", "Mieterberatung", "Nachbarschaftsetage", "Stadtteilzentrum",
-    "Familienzentrum", "Nachbarschaftszentrum", "Nachbarschaftshaus", "Mehrgenerationenhaus", "Jugendclub",
-    "Jugendzentrum", "Kinder- und Jugendzentrum", "Stadtteilzentrums", "Begegnungsstätte",
+    "Bürgerverein",
+    "Förderverein",
+    "Verein",
+    "Wohnungsbaugenossenschaft",
+    "Wohnungsgenossenschaft",
+    "Genossenschaft",
+    "Stiftung",
+    "Quartiersrat",
+    "Nachbarschaftsverein",
+    "Mieterbeirat",
+    "Mieterrat",
+    "Bürgerinitiative",
+    "Kiezrat",
+    "Stadtteilverein",
+    "Heimatverein",
+    "Sportverein",
+    "Kirchengemeinde",
+    "Mieterverein",
+    "Gewerbeverein",
+    "Unternehmensnetzwerk",
+    "Aktionsbündnis",
+    "Präventionsrat",
+    "Stadtteilkonferenz",
+    "Quartiersbeirat",
+    "Vergabebeirat",
+    "Elternverein",
+    "Jugendverband",
+    "Aktionsfondsjury",
+    "Bezirksverordnetenversammlung",
+    "Integrationsbeirat",
+    "Seniorenvertretung",
+    "Jugendjury",
+    "Bürgerstiftung",
+    "FreiwilligenAgentur",
+    "Freiwilligenagentur",
+    "Mieterberatung",
+    "Nachbarschaftsetage",
+    "Stadtteilzentrum",
+    "Familienzentrum",
+    "Nachbarschaftszentrum",
+    "Nachbarschaftshaus",
+    "Mehrgenerationenhaus",
+    "Jugendclub",
+    "Jugendzentrum",
+    "Kinder- und Jugendzentrum",
+    "Stadtteilzentrums",
+    "Begegnungsstätte",
 }
-UNIT_WORDS = {"Integrationsbüro", "Bezirksbürgermeisterbüro", "Quartiersbüro", "Stadtteilkoordination",
-              "Sozialraumkoordination", "Wirtschaftsförderung", "Ehrenamtsbüro", "Koordinierungsstelle"}
+UNIT_WORDS = {
+    "Integrationsbüro",
+    "Bezirksbürgermeisterbüro",
+    "Quartiersbüro",
+    "Stadtteilkoordination",
+    "Sozialraumkoordination",
+    "Wirtschaftsförderung",
+    "Ehrenamtsbüro",
+    "Koordinierungsstelle",
+}
 BUILDING_HEADS = {
-    "Rathaus", "Gemeinschaftshaus", "Bürgerhaus", "Jugendfreizeiteinrichtung", "Kulturhaus",
-    "Stadtbibliothek", "Bibliothek", "Kiezladen", "Stadtteilladen", "Kiezhaus", "Freizeitforum", "Kita",
-    "Seniorenfreizeitstätte", "Stadtteilbibliothek", "Kinderhaus",
-    "Gemeindehaus", "Kulturzentrum", "Café", "Kiezcafé", "Nachbarschaftscafé", "Stadtteiltreff", "Kiezspinne",
-    "Bürgeramt", "Kirche", "Sporthalle", "Turnhalle", "Schwimmhalle", "Kinderbauernhof", "Jugendfarm",
-    "Bahnhof", "S-Bahnhof", "U-Bahnhof", "Begegnungszentrum", "Stadtteilhaus", "Jugendhaus", "Schule",
-    "Grundschule", "Gemeinschaftsschule", "Oberschule", "Gymnasium", "Aula", "Theater", "Museum", "Galerie",
+    "Rathaus",
+    "Gemeinschaftshaus",
+    "Bürgerhaus",
+    "Jugendfreizeiteinrichtung",
+    "Kulturhaus",
+    "Stadtbibliothek",
+    "Bibliothek",
+    "Kiezladen",
+    "Stadtteilladen",
+    "Kiezhaus",
+    "Freizeitforum",
+    "Kita",
+    "Seniorenfreizeitstätte",
+    "Stadtteilbibliothek",
+    "Kinderhaus",
+    "Gemeindehaus",
+    "Kulturzentrum",
+    "Café",
+    "Kiezcafé",
+    "Nachbarschaftscafé",
+    "Stadtteiltreff",
+    "Kiezspinne",
+    "Bürgeramt",
+    "Kirche",
+    "Sporthalle",
+    "Turnhalle",
+    "Schwimmhalle",
+    "Kinderbauernhof",
+    "Jugendfarm",
+    "Bahnhof",
+    "S-Bahnhof",
+    "U-Bahnhof",
+    "Begegnungszentrum",
+    "Stadtteilhaus",
+    "Jugendhaus",
+    "Schule",
+    "Grundschule",
+    "Gemeinschaftsschule",
+    "Oberschule",
+    "Gymnasium",
+    "Aula",
+    "Theater",
+    "Museum",
+    "Galerie",
 }
-BUILDING_SUFFIX = re.compile(r"^[A-ZÄÖÜ][\wäöüß-]*(-schule|-grundschule|-gymnasium|-oberschule|kirche|-halle|-haus|"
-                             r"-bibliothek|-bad|-stadion|bahnhof)$", re.IGNORECASE)
+BUILDING_SUFFIX = re.compile(
+    r"^[A-ZÄÖÜ][\wäöüß-]*(-schule|-grundschule|-gymnasium|-oberschule|kirche|-halle|-haus|"
+    r"-bibliothek|-bad|-stadion|bahnhof)$",
+    re.IGNORECASE,
+)
 OPEN_SPACE_HEADS = {"Volkspark", "Landschaftspark", "Grünzug", "Stadtpark", "Kiezpark", "Naturpark", "Bürgerpark"}
 OPEN_SPACE_SUFFIX = re.compile(r"^[A-ZÄÖÜ][\wäöüß-]*(park|see|fließ|wiese|wäldchen|garten)$", re.IGNORECASE)
-OPEN_SPACE_NOT = {"Parkplatz", "Spielplatz", "Fuhrpark", "Wohnpark", "Gewerbepark", "Technologiepark", "Kindergarten",
-                  "Garten", "Gemeinschaftsgarten", "Schulgarten", "Kleingarten", "Vorgarten", "Hausgarten", "See"}
+OPEN_SPACE_NOT = {
+    "Parkplatz",
+    "Spielplatz",
+    "Fuhrpark",
+    "Wohnpark",
+    "Gewerbepark",
+    "Technologiepark",
+    "Kindergarten",
+    "Garten",
+    "Gemeinschaftsgarten",
+    "Schulgarten",
+    "Kleingarten",
+    "Vorgarten",
+    "Hausgarten",
+    "See",
+}
 QUARTIER_HEADS = {"Großsiedlung", "Siedlung", "Wohnsiedlung", "Wohnanlage", "Wohngebiet", "Neubaugebiet"}
 UNIT_PATTERNS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"^(?:OE\s+)?Sozialraumorientierte[n]?\s+Planungskoordination$"), "Sozialraumorientierte Planungskoordination"),
+    (
+        re.compile(r"^(?:OE\s+)?Sozialraumorientierte[n]?\s+Planungskoordination$"),
+        "Sozialraumorientierte Planungskoordination",
+    ),
     (re.compile(r"^SPK$"), "Sozialraumorientierte Planungskoordination"),
     (re.compile(r"^(?:[Bb]ezirkliche[n]?\s+)?BENN-Koordination$"), "BENN-Koordination"),
     (re.compile(r"^Pressestelle$"), "Pressestelle"),
     (re.compile(r"^Pressestellen?$"), "Pressestelle"),
 ]
 ALL_HEADS = HEAD_ORGS | BUILDING_HEADS | OPEN_SPACE_HEADS | QUARTIER_HEADS
-GENITIVE_HEADS = {h + suffix: h for h in HEAD_ORGS | BUILDING_HEADS for suffix in ("s", "es")
-                  if suffix == "es" or not h.endswith("s")}
-UNIT_FIRST_WORDS = {"OE", "Sozialraumorientierte", "Sozialraumorientierten", "SPK", "Bezirkliche", "bezirkliche",
-                    "Bezirklichen", "bezirklichen", "BENN-Koordination", "Pressestelle", "Pressestellen"}
+GENITIVE_HEADS = {
+    h + suffix: h for h in HEAD_ORGS | BUILDING_HEADS for suffix in ("s", "es") if suffix == "es" or not h.endswith("s")
+}
+UNIT_FIRST_WORDS = {
+    "OE",
+    "Sozialraumorientierte",
+    "Sozialraumorientierten",
+    "SPK",
+    "Bezirkliche",
+    "bezirkliche",
+    "Bezirklichen",
+    "bezirklichen",
+    "BENN-Koordination",
+    "Pressestelle",
+    "Pressestellen",
+}
 AMT = re.compile(r"^[A-ZÄÖÜ][a-zäöüß]+(?:-|s)?amt(?:es|s)?$")
-AMT_NOT = {"Bezirksamt", "Bezirksamtes", "Bezirksamts", "Landesamt", "Bundesamt", "Finanzamt", "Ehrenamt",
-           "Ehrenamtes", "Ehrenamts", "Amt", "Amtes", "Amts", "Bürgeramt", "Gesamt", "Insgesamt", "Standesamt"}
-LOWER_ROLE_ADJECTIVE = re.compile(r"(stellvertretende|kommissarische|ehemalige|neue|amtierende|langjährige|"
-                                  r"zuständige|scheidende|designierte)[rn]?")
-SPEECH_VERB_WORDS = (r"sagt|sagte|so|erklärt|erklärte|betont|betonte|ergänzt|ergänzte|meint|meinte|berichtet|"
-                     r"unterstreicht|freut sich|resümiert|bilanziert|dankt|lobt|wünscht sich|ruft")
+AMT_NOT = {
+    "Bezirksamt",
+    "Bezirksamtes",
+    "Bezirksamts",
+    "Landesamt",
+    "Bundesamt",
+    "Finanzamt",
+    "Ehrenamt",
+    "Ehrenamtes",
+    "Ehrenamts",
+    "Amt",
+    "Amtes",
+    "Amts",
+    "Bürgeramt",
+    "Gesamt",
+    "Insgesamt",
+    "Standesamt",
+}
+LOWER_ROLE_ADJECTIVE = re.compile(
+    r"(stellvertretende|kommissarische|ehemalige|neue|amtierende|langjährige|"
+    r"zuständige|scheidende|designierte)[rn]?"
+)
+SPEECH_VERB_WORDS = (
+    r"sagt|sagte|so|erklärt|erklärte|betont|betonte|ergänzt|ergänzte|meint|meinte|berichtet|"
+    r"unterstreicht|freut sich|resümiert|bilanziert|dankt|lobt|wünscht sich|ruft"
+)
 #: Compounds that look like place names but are common nouns.
 GENERIC_PLACES = {
-    "quartiersplatz", "kiezplatz", "stadtplatz", "vorplatz", "spielplatz", "marktplatz", "parkplatz", "sportplatz",
-    "bolzplatz", "dorfplatz", "festplatz", "standplatz", "arbeitsplatz", "ausbildungsplatz", "stellplatz",
-    "kitaplatz", "schulweg", "radweg", "gehweg", "fußweg", "rundweg", "wanderweg", "umweg", "schulhof", "innenhof",
-    "hinterhof", "bahnhof", "friedhof", "wochenmarkt", "weihnachtsmarkt", "flohmarkt", "nachbarschaftsgarten",
-    "gemeinschaftsgarten", "schulgarten", "kindergarten", "mietergarten", "kirche", "wohnhaus", "rathaus",
-    "hochhaus", "gemeindehaus", "elternhaus", "krankenhaus", "treppenhaus", "hallenbad", "freibad", "stadtpark",
-    "kiezpark", "wohnpark", "grundschule", "oberschule", "schule", "baustelle",
+    "quartiersplatz",
+    "kiezplatz",
+    "stadtplatz",
+    "vorplatz",
+    "spielplatz",
+    "marktplatz",
+    "parkplatz",
+    "sportplatz",
+    "bolzplatz",
+    "dorfplatz",
+    "festplatz",
+    "standplatz",
+    "arbeitsplatz",
+    "ausbildungsplatz",
+    "stellplatz",
+    "kitaplatz",
+    "schulweg",
+    "radweg",
+    "gehweg",
+    "fußweg",
+    "rundweg",
+    "wanderweg",
+    "umweg",
+    "schulhof",
+    "innenhof",
+    "hinterhof",
+    "bahnhof",
+    "friedhof",
+    "wochenmarkt",
+    "weihnachtsmarkt",
+    "flohmarkt",
+    "nachbarschaftsgarten",
+    "gemeinschaftsgarten",
+    "schulgarten",
+    "kindergarten",
+    "mietergarten",
+    "kirche",
+    "wohnhaus",
+    "rathaus",
+    "hochhaus",
+    "gemeindehaus",
+    "elternhaus",
+    "krankenhaus",
+    "treppenhaus",
+    "hallenbad",
+    "freibad",
+    "stadtpark",
+    "kiezpark",
+    "wohnpark",
+    "grundschule",
+    "oberschule",
+    "schule",
+    "baustelle",
 }
+_COLON_QUOTE = re.compile(r"\s*:\s*[„\"«»“]")
+COMPASS = ("Nord", "Süd", "Ost", "West")
 SENTENCE_END = re.compile(r"[.!?:;]\s*$")
 #: Adjectives that open the name of a street written as one word ("Neue Krugallee").
 STREET_ADJECTIVES = {
-    "Alte", "Alten", "Neue", "Neuen", "Große", "Großen", "Kleine", "Kleinen", "Lange", "Langen", "Hohe", "Hohen",
-    "Breite", "Breiten", "Schöne", "Schönen", "Stille", "Obere", "Oberen", "Untere", "Unteren", "Innere",
-    "Inneren", "Äußere", "Äußeren", "Am", "An", "Unter", "Alt", "Neu", "Hinter", "Vor", "Auf",
+    "Alte",
+    "Alten",
+    "Neue",
+    "Neuen",
+    "Große",
+    "Großen",
+    "Kleine",
+    "Kleinen",
+    "Lange",
+    "Langen",
+    "Hohe",
+    "Hohen",
+    "Breite",
+    "Breiten",
+    "Schöne",
+    "Schönen",
+    "Stille",
+    "Obere",
+    "Oberen",
+    "Untere",
+    "Unteren",
+    "Innere",
+    "Inneren",
+    "Äußere",
+    "Äußeren",
+    "Am",
+    "An",
+    "Unter",
+    "Alt",
+    "Neu",
+    "Hinter",
+    "Vor",
+    "Auf",
 }
 
 
@@ -181,15 +586,23 @@ def _cap(word: str) -> bool:
 
 
 def nominative_role(word: str) -> str:
-    """"Bezirksbürgermeisters" -> "Bezirksbürgermeister" (genitive and weak endings removed)."""
+    """ "Bezirksbürgermeisters" -> "Bezirksbürgermeister" (genitive and weak endings removed)."""
     for suffix, repl in (("innen", "in"), ("es", ""), ("s", "")):
         if word.endswith(suffix) and ROLE_HEAD.search(word[: len(word) - len(suffix)] + repl):
             base = word[: len(word) - len(suffix)] + repl
             if ROLE_HEAD.search(base) and not base.endswith("in" + "in"):
                 return base
-    if word.endswith("en") and re.search(r"(präsident|referent|vorsitzend|beauftragt|abgeordnet|"
-                                         r"bezirksverordnet|bürgerdeputiert|ehrenamtlich)en$", word, re.I):
-        return word[:-1] if word.lower().endswith(("nden", "ten")) and not word.lower().endswith(("präsidenten", "referenten")) else word[:-2]
+    if word.endswith("en") and re.search(
+        r"(präsident|referent|vorsitzend|beauftragt|abgeordnet|"
+        r"bezirksverordnet|bürgerdeputiert|ehrenamtlich)en$",
+        word,
+        re.I,
+    ):
+        return (
+            word[:-1]
+            if word.lower().endswith(("nden", "ten")) and not word.lower().endswith(("präsidenten", "referenten"))
+            else word[:-2]
+        )
     return word
 
 
@@ -198,7 +611,7 @@ def is_role(word: str) -> bool:
 
 
 def looks_like_name(word: str) -> bool:
-    if not _cap(word) or word in NOT_NAME or word.isupper() and len(word) > 1:
+    if not _cap(word) or word in NOT_NAME or (word.isupper() and len(word) > 1):
         return False
     if STREET_SUFFIX.search(word) or is_role(word) or AMT.match(word):
         return False
@@ -223,7 +636,6 @@ class Recogniser:
             key = " ".join(t.text for t in tokens[i : i + n])
             if any(self.gaz.get(iri).category == "area" for iri in self.gaz.lookup(key)):
                 return n
-        count = 0
         complete = 0
         for k in range(i, min(i + limit, len(tokens))):
             word = tokens[k].text
@@ -231,11 +643,10 @@ class Recogniser:
                 break
             if not _cap(word) or (word in NOT_NAME and word not in STREET_WORDS):
                 break
-            if complete and word not in ("Nord", "Süd", "Ost", "West", "Mitte", "II", "III"):
+            if complete and word not in (*COMPASS, "Mitte", "II", "III"):
                 break
-            count += 1
-            if AREA_SUFFIX.search(word) or ("-" in word and word[-1] != "-") or word in ("Nord", "Süd", "Ost", "West"):
-                complete = count
+            if AREA_SUFFIX.search(word) or ("-" in word and word[-1] != "-") or word in COMPASS:
+                complete = k - i + 1
         return complete
 
     def _mk(self, text: str, tokens: list[Token], i: int, j: int, category: str, **kw: object) -> Mention:
@@ -262,7 +673,7 @@ class Recogniser:
             taken.update(range(m.first_token, m.last_token))
 
         def free(i: int, j: int) -> bool:
-            return j <= n and all(k not in taken for k in range(i, j))
+            return j <= n and taken.isdisjoint(range(i, j))
 
         # 1. names that contain a place: teams, associations, companies, buildings, parks, estates
         self._teams(text, tokens, free, take)
@@ -293,8 +704,9 @@ class Recogniser:
         self._cues(text, tokens, mentions)
         return mentions
 
-    def _teams(self, text: str, tokens: list[Token], free: Callable[[int, int], bool],
-               take: Callable[[Mention], None]) -> None:
+    def _teams(
+        self, text: str, tokens: list[Token], free: Callable[[int, int], bool], take: Callable[[Mention], None]
+    ) -> None:
         """Local teams: "BENN Allende-Viertel", "BENN-Team Wittenau-Süd", "QM am Mehringplatz"."""
         n = len(tokens)
         for i, tok in enumerate(tokens):
@@ -309,7 +721,9 @@ class Recogniser:
                 continue
             start = i + 1
             preposition = ""
-            if tokens[start].text in ("am", "im") or (tokens[start].text == "an" and start + 1 < n and tokens[start + 1].text == "der"):
+            if tokens[start].text in ("am", "im") or (
+                tokens[start].text == "an" and start + 1 < n and tokens[start + 1].text == "der"
+            ):
                 preposition = tokens[start].text + (" der" if tokens[start].text == "an" else "")
                 start += 2 if tokens[start].text == "an" else 1
             if start >= n:
@@ -320,8 +734,14 @@ class Recogniser:
                 name = f"{programme} {preposition + ' ' if preposition else ''}{area}"
                 take(self._mk(text, tokens, i, start + length, "team", programme=programme, area=area, name=name))
 
-    def _head_nouns(self, text: str, tokens: list[Token], free: Callable[[int, int], bool],
-                    take: Callable[[Mention], None], taken: set[int]) -> None:
+    def _head_nouns(
+        self,
+        text: str,
+        tokens: list[Token],
+        free: Callable[[int, int], bool],
+        take: Callable[[Mention], None],
+        taken: set[int],
+    ) -> None:
         n = len(tokens)
         for i, tok in enumerate(tokens):
             word = tok.text
@@ -355,28 +775,45 @@ class Recogniser:
             length = self._area_like(text, tokens, start) or self._name_run(text, tokens, start, taken)
             if not length or not free(i, start + length):
                 continue
-            if start + length < n and re.fullmatch(r"\d{1,3}[a-z]?", tokens[start + length].text) and \
-                    _joined(text, tokens, start + length - 1, start + length + 1):
+            if (
+                start + length < n
+                and re.fullmatch(r"\d{1,3}[a-z]?", tokens[start + length].text)
+                and _joined(text, tokens, start + length - 1, start + length + 1)
+            ):
                 length += 1
-            if head in ("Kirche", "Café", "Kita", "Verein", "Initiative", "Genossenschaft", "Stiftung") and \
-                    not self._area_like(text, tokens, start) and length < 1:
+            if (
+                head in ("Kirche", "Café", "Kita", "Verein", "Initiative", "Genossenschaft", "Stiftung")
+                and not self._area_like(text, tokens, start)
+                and length < 1
+            ):
                 continue
             end = start + length
-            if end < n and (tokens[end].text in LEGAL_FORMS or tokens[end].text == "e.") and _joined(text, tokens, end - 1, end + 1):
+            if (
+                end < n
+                and (tokens[end].text in LEGAL_FORMS or tokens[end].text == "e.")
+                and _joined(text, tokens, end - 1, end + 1)
+            ):
                 end += 2 if tokens[end].text == "e." else 1
             surface = text[tok.start : tokens[end - 1].end]
-            base = f"{head}{surface[len(word):]}"
+            base = f"{head}{surface[len(word) :]}"
             if head in HEAD_ORGS:
                 key = normalize(base)
                 found = [iri for iri in self.gaz.lookup(key) if self.gaz.get(iri).category == "org"]
                 take(self._mk(text, tokens, i, end, "org", iris=found or None, name=base, kind="Organization"))
             else:
-                kind = ("Gebaeude" if head in BUILDING_HEADS else "Freiflaeche" if head in OPEN_SPACE_HEADS
-                        else "Quartier")
+                kind = (
+                    "Gebaeude" if head in BUILDING_HEADS else "Freiflaeche" if head in OPEN_SPACE_HEADS else "Quartier"
+                )
                 take(self._mk(text, tokens, i, end, "area", kind=kind, name=base))
 
-    def _legal_forms(self, text: str, tokens: list[Token], free: Callable[[int, int], bool],
-                     take: Callable[[Mention], None], taken: set[int]) -> None:
+    def _legal_forms(
+        self,
+        text: str,
+        tokens: list[Token],
+        free: Callable[[int, int], bool],
+        take: Callable[[Mention], None],
+        taken: set[int],
+    ) -> None:
         """Companies and associations by their legal form: "Mieterberatung Prenzlauer Berg GmbH"."""
         n = len(tokens)
         for i, tok in enumerate(tokens):
@@ -393,10 +830,19 @@ class Recogniser:
                     break
                 if prev in NOT_NAME and prev not in ("Neue",):
                     break
-                if _cap(prev) or prev in ("–", "+", "&") or re.match(r"^[A-ZÄÖÜ][\w.]*\.$", prev) or prev[:1].isdigit():
-                    j -= 1
-                elif prev in NAME_CONNECTORS and j - 2 >= 0 and _cap(tokens[j - 2].text) and (j - 2) not in taken \
-                        and tokens[j - 2].text not in NOT_NAME:
+                if (
+                    _cap(prev)
+                    or prev in ("–", "+", "&")
+                    or re.match(r"^[A-ZÄÖÜ][\w.]*\.$", prev)
+                    or prev[:1].isdigit()
+                    or (
+                        prev in NAME_CONNECTORS
+                        and j - 2 >= 0
+                        and _cap(tokens[j - 2].text)
+                        and (j - 2) not in taken
+                        and tokens[j - 2].text not in NOT_NAME
+                    )
+                ):
                     j -= 1
                 else:
                     break
@@ -411,13 +857,28 @@ class Recogniser:
                 kind = "NGO" if word.startswith("e.") else "Corporation"
                 take(self._mk(text, tokens, j, end, "org", iris=found or None, name=name, kind=kind))
 
-    def _remits(self, text: str, tokens: list[Token], free: Callable[[int, int], bool],
-                take: Callable[[Mention], None]) -> None:
+    def _remits(
+        self, text: str, tokens: list[Token], free: Callable[[int, int], bool], take: Callable[[Mention], None]
+    ) -> None:
         n = len(tokens)
         for i, tok in enumerate(tokens):
-            if tok.text not in ("Senatsverwaltung", "Ministerium", "Ministeriums", "Landesamt", "Bundesamt",
-                                "Bundesministerium", "Bundesministeriums", "Senatskanzlei", "Stiftung") \
-                    or i + 2 >= n or tokens[i + 1].text != "für" or not free(i, i + 3):
+            if (
+                tok.text
+                not in (
+                    "Senatsverwaltung",
+                    "Ministerium",
+                    "Ministeriums",
+                    "Landesamt",
+                    "Bundesamt",
+                    "Bundesministerium",
+                    "Bundesministeriums",
+                    "Senatskanzlei",
+                    "Stiftung",
+                )
+                or i + 2 >= n
+                or tokens[i + 1].text != "für"
+                or not free(i, i + 3)
+            ):
                 continue
             j = i + 2
             last_und = None
@@ -442,17 +903,25 @@ class Recogniser:
                 name = head + text[tok.end : tokens[end - 1].end]
                 take(self._mk(text, tokens, i, end, "org", name=name, kind="GovernmentOrganization"))
 
-    def _units(self, text: str, tokens: list[Token], free: Callable[[int, int], bool],
-               take: Callable[[Mention], None], phrases_only: bool) -> None:
+    def _units(
+        self,
+        text: str,
+        tokens: list[Token],
+        free: Callable[[int, int], bool],
+        take: Callable[[Mention], None],
+        phrases_only: bool,
+    ) -> None:
         n = len(tokens)
         for i in range(n):
             first = tokens[i].text
             if phrases_only:
                 if first not in ("Büro", "Büros", "Fachbereich"):
                     continue
-                m = re.match(r"(?:Büro|Büros)\s+(?:der|des)\s+(Bezirksbürgermeisterin|Bezirksbürgermeisters|"
-                             r"Bezirksstadträtin|Bezirksstadtrats|Integrationsbeauftragten|Beauftragten\s+für\s+\w+)",
-                             text[tokens[i].start :])
+                m = re.match(
+                    r"(?:Büro|Büros)\s+(?:der|des)\s+(Bezirksbürgermeisterin|Bezirksbürgermeisters|"
+                    r"Bezirksstadträtin|Bezirksstadtrats|Integrationsbeauftragten|Beauftragten\s+für\s+\w+)",
+                    text[tokens[i].start :],
+                )
                 if m and free(i, i + 3):
                     j = i
                     while j < n and tokens[j].end <= tokens[i].start + m.end():
@@ -481,8 +950,9 @@ class Recogniser:
                 unit = re.sub(r"(es|s)$", "", unit) if re.search(r"amt(es|s)$", unit) else unit
                 take(self._mk(text, tokens, start, i + 1, "unit", unit=unit))
 
-    def _references(self, text: str, tokens: list[Token], free: Callable[[int, int], bool],
-                    take: Callable[[Mention], None]) -> None:
+    def _references(
+        self, text: str, tokens: list[Token], free: Callable[[int, int], bool], take: Callable[[Mention], None]
+    ) -> None:
         n = len(tokens)
         for i, tok in enumerate(tokens):
             if not free(i, i + 1):
@@ -495,26 +965,59 @@ class Recogniser:
             elif word == "Senatsverwaltung":
                 take(self._mk(text, tokens, i, i + 1, "bare-org", ref="Senatsverwaltung"))
             elif word in ("BENN-Team", "BENN-Teams", "QM-Team", "QM-Teams", "QM"):
-                take(self._mk(text, tokens, i, i + 1, "team-ref",
-                              programme="BENN" if word.startswith("BENN") else "Quartiersmanagement"))
-            elif word in ("Quartiersmanagement", "Quartiersmanagements") and before in ("Das", "das", "des") \
-                    and (after[:1].islower() or not after):
+                take(
+                    self._mk(
+                        text,
+                        tokens,
+                        i,
+                        i + 1,
+                        "team-ref",
+                        programme="BENN" if word.startswith("BENN") else "Quartiersmanagement",
+                    )
+                )
+            elif (
+                word in ("Quartiersmanagement", "Quartiersmanagements")
+                and before in ("Das", "das", "des")
+                and (after[:1].islower() or not after)
+            ):
                 # "Das Quartiersmanagement lädt ein": the team acting, not the instrument
                 take(self._mk(text, tokens, i, i + 1, "team-ref", programme="Quartiersmanagement"))
-            elif re.sub(r"(es|s)$", "", word) in ("Quartiersrat", "Aktionsfondsjury", "Vergabebeirat") \
-                    and before in ("der", "Der", "die", "Die", "des", "dem", "den", "im", "vom", "beim", "zum", "zur"):
+            elif re.sub(r"(es|s)$", "", word) in ("Quartiersrat", "Aktionsfondsjury", "Vergabebeirat") and before in (
+                "der",
+                "Der",
+                "die",
+                "Die",
+                "des",
+                "dem",
+                "den",
+                "im",
+                "vom",
+                "beim",
+                "zum",
+                "zur",
+            ):
                 take(self._mk(text, tokens, i, i + 1, "head-ref", head=re.sub(r"(es|s)$", "", word)))
 
-    def _programme_parts(self, text: str, tokens: list[Token], free: Callable[[int, int], bool],
-                         take: Callable[[Mention], None]) -> None:
+    def _programme_parts(
+        self, text: str, tokens: list[Token], free: Callable[[int, int], bool], take: Callable[[Mention], None]
+    ) -> None:
         n = len(tokens)
         for i, tok in enumerate(tokens):
-            if not free(i, i + 1):
+            if not tok.text.startswith(("Förder", "Handlungsfeld")) or not free(i, i + 1):
                 continue
             if re.match(r"^Förder(phase|periode)n?$", tok.text) and i > 0:
                 prev = tokens[i - 1].text.lower().rstrip(".")
-                number = {"1": 1, "ersten": 1, "erste": 1, "2": 2, "zweiten": 2, "zweite": 2, "3": 3,
-                          "dritten": 3, "dritte": 3}.get(prev)
+                number = {
+                    "1": 1,
+                    "ersten": 1,
+                    "erste": 1,
+                    "2": 2,
+                    "zweiten": 2,
+                    "zweite": 2,
+                    "3": 3,
+                    "dritten": 3,
+                    "dritte": 3,
+                }.get(prev)
                 if number and free(i - 1, i + 1):
                     take(self._mk(text, tokens, i - 1, i + 1, "phase", number=number))
             elif re.match(r"^Handlungsfeld(es|s)?$", tok.text) and i + 1 < n:
@@ -526,10 +1029,14 @@ class Recogniser:
                         j += 1
                     if free(i + 1, j):
                         entity = self.gaz.find_by_name(name, "field")
-                        take(self._mk(text, tokens, i + 1, j, "field", iris=[entity.iri] if entity else None,
-                                      name=name))
-        for m in re.finditer(r"(?:Förder|Landes|Senats|Bundes|Bund-Länder-)?[Pp]rogramm(?:s|e|en)?\s+[„\"«]"
-                             r"(?P<name>[^“”\"«»]{3,80})[“”\"»]", text):
+                        take(
+                            self._mk(text, tokens, i + 1, j, "field", iris=[entity.iri] if entity else None, name=name)
+                        )
+        for m in re.finditer(
+            r"(?:Förder|Landes|Senats|Bundes|Bund-Länder-)?[Pp]rogramm(?:s|e|en)?\s+[„\"«]"
+            r"(?P<name>[^“”\"«»]{3,80})[“”\"»]",
+            text,
+        ):
             name = m.group("name").strip()
             i = next((k for k, t in enumerate(tokens) if t.start >= m.start("name")), None)
             j = next((k for k, t in enumerate(tokens) if t.end >= m.end("name")), None)
@@ -552,7 +1059,7 @@ class Recogniser:
             word = tokens[j].text
             if j > i and not _joined(text, tokens, j - 1, j + 1):
                 break
-            if _cap(word) and word not in NOT_NAME or (word in ("an", "der", "am") and j > i):
+            if (_cap(word) and word not in NOT_NAME) or (word in ("an", "der", "am") and j > i):
                 j += 1
             else:
                 break
@@ -560,7 +1067,9 @@ class Recogniser:
             j -= 1
         return j - i
 
-    def _person_name(self, text: str, tokens: list[Token], i: int, taken: set[int], limit: int = 3) -> tuple[int, int, str | None]:
+    def _person_name(
+        self, text: str, tokens: list[Token], i: int, taken: set[int], limit: int = 3
+    ) -> tuple[int, int, str | None]:
         """A person's name starting at token i, after an optional academic title: (start, end, title)."""
         title = None
         start = i
@@ -572,8 +1081,9 @@ class Recogniser:
             word = tokens[j].text
             if j > i and _gap(text, tokens[j - 1], tokens[j]).strip():
                 break
-            if looks_like_name(word) or (word in PARTICLES and j > i and j + 1 < len(tokens)
-                                          and looks_like_name(tokens[j + 1].text)):
+            if looks_like_name(word) or (
+                word in PARTICLES and j > i and j + 1 < len(tokens) and looks_like_name(tokens[j + 1].text)
+            ):
                 j += 1
             else:
                 break
@@ -594,7 +1104,9 @@ class Recogniser:
                     return None
                 if tokens[j].text == "für" and j > 0 and is_role(tokens[j - 1].text):
                     role_start = j - 1
-                    if role_start > 0 and re.fullmatch(r"(Bezirkliche|Stellvertretende|stellvertretende)[nr]?", tokens[role_start - 1].text):
+                    if role_start > 0 and re.fullmatch(
+                        r"(Bezirkliche|Stellvertretende|stellvertretende)[nr]?", tokens[role_start - 1].text
+                    ):
                         role_start -= 1
                     words = [t.text for t in tokens[role_start : k + 1]]
                     words = [nominative_role(w) if is_role(w) else w for w in words]
@@ -604,9 +1116,16 @@ class Recogniser:
         start = k
         if k >= 2 and tokens[k - 1].text == "und" and is_role(tokens[k - 2].text):
             start = k - 2
-        while start > 0 and (re.fullmatch(r"(Bezirkliche|Stellvertretende|Kommissarische)[nr]?", tokens[start - 1].text)
-                             or LOWER_ROLE_ADJECTIVE.fullmatch(tokens[start - 1].text)) and \
-                tokens[start - 2].text not in ("der", "die", "den", "dem", "des") if start > 1 else False:
+        while (
+            start > 0
+            and (
+                re.fullmatch(r"(Bezirkliche|Stellvertretende|Kommissarische)[nr]?", tokens[start - 1].text)
+                or LOWER_ROLE_ADJECTIVE.fullmatch(tokens[start - 1].text)
+            )
+            and tokens[start - 2].text not in ("der", "die", "den", "dem", "des")
+            if start > 1
+            else False
+        ):
             start -= 1
         words = [nominative_role(t.text) if is_role(t.text) else t.text for t in tokens[start : k + 1]]
         return " ".join(words)
@@ -614,7 +1133,7 @@ class Recogniser:
     def _role_after(self, text: str, tokens: list[Token], e: int) -> tuple[str, int] | None:
         """The role in "Name, Role für X:" after the name ending before token e, and where it ends."""
         n = len(tokens)
-        if e >= n or not text[tokens[e - 1].end : tokens[e].start].strip() == ",":
+        if e >= n or text[tokens[e - 1].end : tokens[e].start].strip() != ",":
             return None
         r = e
         while r < n and LOWER_ROLE_ADJECTIVE.fullmatch(tokens[r].text):
@@ -634,8 +1153,7 @@ class Recogniser:
         words = [nominative_role(w) if is_role(w) else w for w in words]
         return " ".join(words), j
 
-    def _people(self, text: str, tokens: list[Token], taken: set[int], take: object,
-                mentions: list[Mention]) -> None:
+    def _people(self, text: str, tokens: list[Token], taken: set[int], take: object, mentions: list[Mention]) -> None:
         n = len(tokens)
         add = take  # type: ignore[assignment]
 
@@ -667,11 +1185,18 @@ class Recogniser:
             if after:
                 role = after[0]
                 role_tokens.update(range(e, after[1]))
-            quoted = bool(re.match(r"\s*:\s*[„\"«»“]", text[tokens[e - 1].end :]))
-            spoken = bool(re.match(rf"\s*[.!?]?[“”\"»]?\s*,?\s*(?:{SPEECH_VERB_WORDS})\s*$",
-                                   text[max(0, tokens[s].start - 40) : tokens[s].start]))
-            party = (text[tokens[e - 1].end : tokens[e - 1].end + 3].lstrip().startswith("(") and e < n and
-                     any(self.gaz.get(iri).cls == "PoliticalParty" for iri in self.gaz.lookup(tokens[e].text)))
+            quoted = bool(_COLON_QUOTE.match(text, tokens[e - 1].end))
+            spoken = bool(
+                re.match(
+                    rf"\s*[.!?]?[“”\"»]?\s*,?\s*(?:{SPEECH_VERB_WORDS})\s*$",
+                    text[max(0, tokens[s].start - 40) : tokens[s].start],
+                )
+            )
+            party = (
+                text[tokens[e - 1].end : tokens[e - 1].end + 3].lstrip().startswith("(")
+                and e < n
+                and any(self.gaz.get(iri).cls == "PoliticalParty" for iri in self.gaz.lookup(tokens[e].text))
+            )
             if role or quoted or title or party or spoken:
                 add(self._mk(text, tokens, first, e, "person", name=name, role=role, title=title))
 
@@ -683,9 +1208,9 @@ class Recogniser:
             return b <= n and all(k not in taken for k in range(a, b))
 
         for i, tok in enumerate(tokens):
-            if i in taken:
-                continue
             word = tok.text
+            if i in taken or not word[:1].isupper():
+                continue
             if BUILDING_SUFFIX.match(word) and word not in BUILDING_HEADS and word.lower() not in GENERIC_PLACES:
                 add(self._mk(text, tokens, i, i + 1, "area", kind="Gebaeude", name=word))
                 continue
@@ -708,7 +1233,11 @@ class Recogniser:
                         continue
                 name = text[tokens[s].start : tok.end]
                 name = re.sub(r"(\w)s$", r"\1", name) if name.endswith(("viertels", "kiezes", "Viertels")) else name
-                name = re.sub(r"^(\w+)en (Viertel)", r"\1es \2", name) if s < i and tokens[s].text.endswith("en") and not tokens[s].text.endswith("ner") else name
+                name = (
+                    re.sub(r"^(\w+)en (Viertel)", r"\1es \2", name)
+                    if s < i and tokens[s].text.endswith("en") and not tokens[s].text.endswith("ner")
+                    else name
+                )
                 add(self._mk(text, tokens, s, i + 1, "area", kind="Quartier", name=name))
                 continue
             if re.match(r"^[A-ZÄÖÜ][\wäöüß]+-(Nord|Süd|Ost|West|Mitte|Zentrum)$", word):
@@ -732,9 +1261,13 @@ class Recogniser:
             prev = tokens[k].text
             if not _joined(text, tokens, k, k + 2):
                 break
-            if (standalone and re.fullmatch(r"[A-ZÄÖÜ][\wäöüß-]*(er|e|es|en|sche|schen|sches)", prev)
-                    and (prev not in NOT_NAME or prev in ("Neue", "Neuen"))
-                    and not prev.endswith(("stelle", "ung", "ion")) and not is_role(prev)) or prev in STREET_ADJECTIVES:
+            if (
+                standalone
+                and re.fullmatch(r"[A-ZÄÖÜ][\wäöüß-]*(er|e|es|en|sche|schen|sches)", prev)
+                and (prev not in NOT_NAME or prev in ("Neue", "Neuen"))
+                and not prev.endswith(("stelle", "ung", "ion"))
+                and not is_role(prev)
+            ) or prev in STREET_ADJECTIVES:
                 s = k
                 k -= 1
                 adjectives += 1
@@ -749,7 +1282,12 @@ class Recogniser:
             return None
         words = [t.text for t in tokens[s : i + 1]]
         # base form: "an der Alten Hellersdorfer Straße" -> "Alte Hellersdorfer Straße"
-        if s < i and words[0].endswith("en") and s > 0 and tokens[s - 1].text in ("der", "den", "dem", "am", "im", "zur", "zum", "vom", "beim"):
+        if (
+            s < i
+            and words[0].endswith("en")
+            and s > 0
+            and tokens[s - 1].text in ("der", "den", "dem", "am", "im", "zur", "zum", "vom", "beim")
+        ):
             last = words[-1].lower()
             if last.endswith(FEMININE_STREETS):
                 words[0] = words[0][:-1]
@@ -770,11 +1308,20 @@ class Recogniser:
             cue = None
             if i > 0 and tokens[i - 1].text in CUE_KINDS and _joined(text, tokens, i - 1, i + 1):
                 cue = CUE_KINDS[tokens[i - 1].text]
-            elif (previous is not None and previous.category == "area" and "cue" in previous.data
-                  and i > 0 and tokens[i - 1].text in ("und", "sowie", "oder") and previous.last_token == i - 1):
-                cue = previous.data["cue"]
-            elif (previous is not None and previous.category == "area" and "cue" in previous.data
-                  and previous.last_token == i and text[previous.end : m.start].strip() == ","):
+            elif (
+                previous is not None
+                and previous.category == "area"
+                and "cue" in previous.data
+                and i > 0
+                and tokens[i - 1].text in ("und", "sowie", "oder")
+                and previous.last_token == i - 1
+            ) or (
+                previous is not None
+                and previous.category == "area"
+                and "cue" in previous.data
+                and previous.last_token == i
+                and text[previous.end : m.start].strip() == ","
+            ):
                 cue = previous.data["cue"]
             if cue:
                 m.data["cue"] = cue

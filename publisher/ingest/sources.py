@@ -91,7 +91,9 @@ def markdown_page(doc: SourceDocument) -> tuple[str, dict[str, object]]:
         try:
             published = date.fromisoformat(str(raw_date).strip())
         except ValueError:
-            raise InputError(doc.path, f"impossible publication date '{raw_date}' in front matter (expected YYYY-MM-DD)") from None
+            raise InputError(
+                doc.path, f"impossible publication date '{raw_date}' in front matter (expected YYYY-MM-DD)"
+            ) from None
     body = _markdown_to_text(post.content)
     if len(body) < 20:
         raise InputError(doc.path, "the body of the release is empty")
@@ -129,8 +131,9 @@ def extract_source(doc: SourceDocument, extractor: Extractor, base_uri: str) -> 
     else:
         record = extractor.extract(doc)
     release, entities = map_release(record, base_uri)
-    return Extracted(doc.name, doc.sha256, record.identifier, record.iri, release, entities, record,
-                     new_entities(record))
+    return Extracted(
+        doc.name, doc.sha256, record.identifier, record.iri, release, entities, record, new_entities(record)
+    )
 
 
 def _rdf_source(doc: SourceDocument, base_uri: str) -> Extracted:
@@ -154,5 +157,10 @@ def source_paths(folder: Path) -> list[Path]:
 
     if not folder.is_dir():
         raise InputError(folder, "no such folder")
-    return sorted(p for p in folder.rglob("*") if p.is_file() and not any(part.startswith(".") for part in
-                  p.relative_to(folder).parts) and (p.suffix.lower() in SUFFIXES or p.suffix.lower() in (".html", ".htm", ".json")))
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        and (p.suffix.lower() in SUFFIXES or p.suffix.lower() in (".html", ".htm", ".json"))
+    )

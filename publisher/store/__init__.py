@@ -110,8 +110,10 @@ def open_store(location: str, writable: bool = False) -> Store:
     from publisher.store.oxigraph import OxigraphStore  # the default backend
 
     if location.startswith(("http://", "https://")):
-        raise ConfigError(f"store: '{location}': remote SPARQL stores are not available in this version "
-                          "(setting PUBLISHER_STORE / --store)")
+        raise ConfigError(
+            f"store: '{location}': remote SPARQL stores are not available in this version "
+            "(setting PUBLISHER_STORE / --store)"
+        )
     if location == ":memory:":
         return OxigraphStore(None)
     return OxigraphStore(Path(location), writable=writable)

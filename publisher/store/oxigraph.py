@@ -150,7 +150,9 @@ class OxigraphStore(WritableStore):
         with self._lock():
             self._clean_leftovers()
             current = self.current_generation()
-            number = 1 + max([int(p.name.split("-")[1]) for p in self.path.glob("gen-*") if p.name[4:].isdigit()] or [0])
+            number = 1 + max(
+                [int(p.name.split("-")[1]) for p in self.path.glob("gen-*") if p.name[4:].isdigit()] or [0]
+            )
             new = self.path / f"gen-{number:06d}"
             try:
                 new.mkdir()
@@ -174,6 +176,11 @@ class OxigraphStore(WritableStore):
                 link.symlink_to(new.name)
                 os.replace(link, self.path / "current")
                 _fsync(self.path)
+            except OSError as exc:
+                shutil.rmtree(new, ignore_errors=True)
+                raise StoreError(
+                    f"store: {self.path}: the new state could not be written ({exc}); the old state is still served"
+                ) from None
             except BaseException:
                 shutil.rmtree(new, ignore_errors=True)
                 raise

@@ -1,0 +1,167 @@
+"""Run the project's benchmarks and rewrite BENCHMARKS.md.
+
+    python -m bench [--sizes 1000,10000] [--runs 3] [--output BENCHMARKS.md]
+
+For each size: generate that many synthetic releases (bench/generate.py), then time ``publisher build`` as a
+whole process, from an empty store (full build) and after changing one release (incremental rebuild), and read
+the peak resident set size of the largest process from the kernel (wait4). Runs alternate; medians are quoted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.generate import generate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_mib: float
+    exit_code: int
+    output: str
+
+
+def run(command: list[str]) -> Run:
+    """One whole-process run: wall time, and peak RSS of the largest process it or its workers had."""
+    started = time.monotonic()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert process.stdout is not None
+    output = process.stdout.read().decode("utf-8", "replace")
+    _pid, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    return Run(time.monotonic() - started, usage.ru_maxrss / 1024, process.returncode, output)
+
+
+def build_command(data: Path, store: Path) -> list[str]:
+    return [sys.executable, "-m", "publisher.cli", "build", "--data", str(data), "--store", str(store), "--quiet"]
+
+
+def touch_one(data: Path, round_number: int) -> None:
+    """Change one release's text, as an editor would: a sentence before its contact block."""
+    first = sorted((data / "releases").glob("*.txt"))[0]
+    text = re.sub(r" Weitere Informationen folgen \(Stand \d+\)\.", "", first.read_text("utf-8"))
+    marker = " Kontakt Pressestelle"
+    first.write_text(
+        text.replace(marker, f" Weitere Informationen folgen (Stand {round_number})." + marker, 1), "utf-8"
+    )
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kib = int(
+            next(
+                line for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+            ).split()[1]
+        )
+        memory = f", {kib / 1024 / 1024:.0f} GiB RAM"
+    except (OSError, StopIteration):
+        pass
+    import pyoxigraph
+    import pyshacl
+    import rdflib
+
+    return (
+        f"{os.cpu_count()} cores ({cpu}){memory}; {platform.system()} {platform.release()}; "
+        f"Python {platform.python_version()}; pyoxigraph {pyoxigraph.__version__}, "
+        f"pySHACL {pyshacl.__version__}, rdflib {rdflib.__version__}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Run the benchmarks and rewrite BENCHMARKS.md.")
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--work", type=Path, default=ROOT / "var" / "bench")
+    parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    rows = []
+    for size in sizes:
+        data = args.work / f"releases-{size}"
+        if not (data / "releases").is_dir() or len(list((data / "releases").glob("*.txt"))) != size:
+            shutil.rmtree(data, ignore_errors=True)
+            generate(size, data)
+        full, incremental, noop = [], [], []
+        for number in range(args.runs):
+            store = args.work / f"store-{size}"
+            shutil.rmtree(store, ignore_errors=True)
+            result = run(build_command(data, store))
+            if result.exit_code != 0:
+                sys.exit(f"build of {size} releases failed:\n{result.output[-2000:]}")
+            full.append(result)
+            noop.append(run(build_command(data, store)))
+            touch_one(data, number)
+            incremental.append(run(build_command(data, store)))
+            print(
+                f"{size}: full {result.seconds:.1f} s, {result.peak_mib:.0f} MiB; "
+                f"no-op {noop[-1].seconds:.2f} s; one changed {incremental[-1].seconds:.2f} s",
+                file=sys.stderr,
+            )
+        rows.append((size, full, noop, incremental, _store_size(args.work / f"store-{size}")))
+    write_report(args.output, rows, args.runs)
+
+
+def _store_size(store: Path) -> float:
+    current = (store / "current").resolve()
+    return sum(p.stat().st_size for p in current.rglob("*") if p.is_file()) / 1024 / 1024
+
+
+def _median(runs: list[Run], attribute: str) -> float:
+    return statistics.median(getattr(r, attribute) for r in runs)
+
+
+def write_report(output: Path, rows: list[tuple[int, list[Run], list[Run], list[Run], float]], runs: int) -> None:
+    lines = [
+        "# Benchmarks",
+        "",
+        "Reproduce with `python -m bench` (all sizes) or `python -m bench --sizes 1000 --runs 3`; it rewrites this",
+        "file. Whole-process figures of `publisher build`, medians over the runs, measured one after the other on",
+        "the machine below; peak memory is the resident set of the largest single process (the build or one of",
+        "its workers), as the kernel reports it. The releases are synthetic (`bench/generate.py`), about 65",
+        "triples each.",
+        "",
+        f"Machine: {machine()}.",
+        f"Measured: {time.strftime('%Y-%m-%d')}, {runs} run(s) per figure.",
+        "",
+        "| releases | full build (extract, validate, load) | peak RSS | no-op rebuild "
+        "| rebuild after changing one release | store size |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    for size, full, noop, incremental, store_mib in rows:
+        lines.append(
+            f"| {size:,} | {_median(full, 'seconds'):.1f} s | {_median(full, 'peak_mib'):.0f} MiB | "
+            f"{_median(noop, 'seconds'):.2f} s | {_median(incremental, 'seconds'):.2f} s | {store_mib:.0f} MiB |"
+        )
+    lines += [
+        "",
+        "Targets: 10,000 releases built in at most 60 s with at most 1 GiB peak RSS; a rebuild after changing one",
+        "release in at most 2 s.",
+        "",
+    ]
+    output.write_text("\n".join(lines), "utf-8")
+
+
+if __name__ == "__main__":
+    main()
