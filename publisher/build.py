@@ -298,7 +298,8 @@ def _validate_merged(states: Iterable[SourceState], reference: dict[str, Graph],
     support.parse(data=entities_nt, format="nt")
     _add_types(data, support)
     sources = {s[1:-1]: contributions[s][0][0] for s in differing}
-    return _WORKER["validator"].validate(data, sources, focus=[s[1:-1] for s in differing]).findings
+    validator: Validator = _WORKER["validator"]
+    return validator.validate(data, sources, focus=[s[1:-1] for s in differing]).findings
 
 
 # ---------------------------------------------------------------- the build
@@ -559,8 +560,8 @@ def _change(
         if state is None or state.iri != entry["iri"]:
             change.drop.add(entry["iri"])
     for name, state in new_names.items():
-        entry = old.get(name)
-        if entry is None or entry.get("key") != state.key or entry.get("iri") != state.iri:
+        before = old.get(name)
+        if before is None or before.get("key") != state.key or before.get("iri") != state.iri:
             change.graphs[state.iri] = state.release_nt
             change.drop.discard(state.iri)
     for graph, nt in shared.items():

@@ -35,8 +35,8 @@ def _settings(func: F) -> F:
     return func
 
 
-def _config(base_uri: str | None, store: str | None, data_dir: Path | None, **extra: object) -> Config:
-    return load_config(base_uri=base_uri, store=store, data_dir=data_dir, **extra)
+def _config(base_uri: str | None, store: str | None, data_dir: Path | None, workers: int | None = None) -> Config:
+    return load_config(base_uri=base_uri, store=store, data_dir=data_dir, workers=workers)
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -289,10 +289,12 @@ def stats(store: str | None, fmt: str) -> None:
     config = load_config(store=store)
     target = open_store(config.store)
     manifest = target.manifest() or {}
-    classes = target.select(
+    ontology = graph_iri(str(manifest.get("base_uri") or config.base_uri), "ontology")
+    rows = target.select(
         "SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?class } "
-        f"FILTER(?g != <{graph_iri(config.base_uri, 'ontology')}>) }} GROUP BY ?class ORDER BY DESC(?n) ?class"
+        f"FILTER(?g != <{ontology}>) }} GROUP BY ?class ORDER BY DESC(?n) ?class"
     )
+    classes = {_curie(row["class"]): int(row["n"]) for row in rows}
     graphs = target.select("SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
     summary = {
         "releases": len(manifest.get("sources", {})),
@@ -300,7 +302,7 @@ def stats(store: str | None, fmt: str) -> None:
         "graphs": int(graphs[0]["n"]) if graphs else 0,
         "built": manifest.get("built"),
         "base_uri": manifest.get("base_uri"),
-        "classes": {_curie(row["class"]): int(row["n"]) for row in classes},
+        "classes": classes,
     }
     if fmt == "json":
         click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
@@ -312,7 +314,7 @@ def stats(store: str | None, fmt: str) -> None:
     click.echo(f"Triples:        {summary['triples']} in {summary['graphs']} named graphs")
     click.echo(f"Base URI:       {summary['base_uri']}")
     click.echo(f"Last build:     {summary['built']}")
-    click.echo(_table(["class", "resources"], [[k, str(v)] for k, v in summary["classes"].items()]))
+    click.echo(_table(["class", "resources"], [[k, str(v)] for k, v in classes.items()]))
 
 
 def _curie(iri: str) -> str:

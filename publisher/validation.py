@@ -123,7 +123,7 @@ def _restrict_targets(shapes_graph: Any) -> None:
 def _owner_source(data: Graph, node: Node | None, sources: dict[str, str]) -> str | None:
     """The source of a blank node: that of the resource it hangs off (a quotation's release)."""
     seen: set[Node] = set()
-    frontier = [node] if isinstance(node, BNode) else []
+    frontier: list[Node] = [node] if isinstance(node, BNode) else []
     while frontier:
         current = frontier.pop()
         if current in seen:
@@ -178,13 +178,13 @@ class Validator:
         report.namespace_manager = data.namespace_manager
         findings = []
         for result in report.subjects(RDF.type, SH.ValidationResult):
-            focus = report.value(result, SH.focusNode)
+            node = report.value(result, SH.focusNode)
             value = report.value(result, SH.value)
             message = report.value(result, SH.resultMessage)
             severity = report.value(result, SH.resultSeverity)
             shape = report.value(result, SH.sourceShape)
-            focus_text = str(focus) if isinstance(focus, URIRef) else _short(focus, data)
-            source = (sources or {}).get(focus_text) or _owner_source(data, focus, sources or {})
+            focus_text = str(node) if isinstance(node, URIRef) else _short(node, data)
+            source = (sources or {}).get(focus_text) or _owner_source(data, node, sources or {})
             findings.append(
                 Finding(
                     focus=focus_text,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections import Counter
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, time
 
@@ -248,7 +248,7 @@ class Extractor:
 
     def _publisher(self, page: Page, found: dict[str, list[Mention]], contacts: list[ParsedContact]) -> Entity | None:
         """The organisation whose press office page carries the release."""
-        score: Counter[str] = Counter()
+        score: dict[str, float] = defaultdict(float)
         candidates = {e.iri: e for e in self.publishers}
         addresses = self._press_addresses()
         for index, contact in enumerate(contacts):
@@ -298,8 +298,8 @@ class Extractor:
                                 score[role.organisation] += 1
         if not score:
             return None
-        best, value = score.most_common(1)[0]
-        return candidates[best] if value >= 1 else None
+        best = max(score, key=lambda iri: (score[iri], iri))
+        return candidates[best] if score[best] >= 1 else None
 
     def _press_addresses(self) -> dict[str, str]:
         cached = getattr(self, "_addresses", None)
@@ -527,8 +527,10 @@ class Extractor:
                 title, text = "Dr.", text[4:]
             org = orgs.contact_org.get(index)
             key = normalize(text)
-            person = people.get(key)
-            if person is None:
+            known = people.get(key)
+            if known is not None:
+                person = known
+            else:
                 entity = self.gaz.find_by_name(text, "person")
                 person = Person(
                     name=entity.name if entity else text,
@@ -678,12 +680,10 @@ class Extractor:
                             record.new_entities.append((iri, "FundingScheme", m.data["name"]))
                     if stated and programme.acronym is None and _acronym(stated.group("acr")):
                         programme.acronym = stated.group("acr")
-                elif m.category == "team":
-                    entity = self.gaz.find_by_name(
-                        "BENN" if m.data["programme"] == "BENN" else "Quartiersmanagement", "programme"
-                    )
-                    if entity and m.data["programme"] == "BENN":
-                        programmes.setdefault(entity.iri, Programme(entity.name, entity.iri, "BENN"))
+                elif m.category == "team" and m.data["programme"] == "BENN":
+                    benn = self.gaz.find_by_name("BENN", "programme")
+                    if benn:
+                        programmes.setdefault(benn.iri, Programme(benn.name, benn.iri, "BENN"))
         return list(programmes.values())
 
     def _phases_and_fields(self, found: dict[str, list[Mention]], record: PressRelease) -> None:
@@ -929,16 +929,15 @@ class Extractor:
         return None
 
     def _venue(self, sentence: str, inside: list[Mention], organiser: Organisation | None) -> str | None:
-        for m in inside:
-            if m.category == "area" and m.data.get("kind") == "Gebaeude":
+        for mention in inside:
+            if mention.category == "area" and mention.data.get("kind") == "Gebaeude":
+                # "im BVV-Saal des Rathauses Schöneberg" -> "BVV-Saal, Rathaus Schöneberg"
                 room = re.search(
                     r"\b(?:im|in der|in den)\s+([A-ZÄÖÜ][\w-]*(?:saal|raum|aula|Saal|Aula|halle|foyer))\s+"
                     r"(?:des|der)\s*$",
-                    sentence[: m.start - inside[0].start + (m.start - m.start)]
-                    if False
-                    else sentence[: sentence.find(m.text)],
+                    sentence[: sentence.find(mention.text)],
                 )
-                name = m.data.get("name", m.text)
+                name = mention.data.get("name", mention.text)
                 return f"{room.group(1)}, {name}" if room else name
         m = re.search(
             r"\b(?:im|in der|in die|in den|ins|auf dem|vor dem|an der)\s+(?P<v>(?:[A-ZÄÖÜ][\w-]*\s+)?"

@@ -192,9 +192,9 @@ def _inflections(key: str, category: str) -> Iterator[tuple[str, str]]:
         if len(words) > 1 and re.search(r"(er|es|e)$", head) and head[:1].isupper():
             # "des Europäischen Fonds für regionale Entwicklung"
             second = words[1] + ("s" if words[1][-1:].isalpha() and words[1][-1] not in "sxzß" else "")
-            for inflected in (re.sub(r"(er|es|e)$", "en", head),):
-                yield " ".join([inflected, *words[1:]]), key
-                yield " ".join([inflected, second, *words[2:]]), key
+            weak = re.sub(r"(er|es|e)$", "en", head)
+            yield " ".join([weak, *words[1:]]), key
+            yield " ".join([weak, second, *words[2:]]), key
     if category != "area":
         return
     spellings = [key]

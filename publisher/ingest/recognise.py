@@ -1038,12 +1038,12 @@ class Recogniser:
             text,
         ):
             name = m.group("name").strip()
-            i = next((k for k, t in enumerate(tokens) if t.start >= m.start("name")), None)
-            j = next((k for k, t in enumerate(tokens) if t.end >= m.end("name")), None)
-            if i is None or j is None or not free(i, j + 1):
+            first = next((k for k, t in enumerate(tokens) if t.start >= m.start("name")), None)
+            last = next((k for k, t in enumerate(tokens) if t.end >= m.end("name")), None)
+            if first is None or last is None or not free(first, last + 1):
                 continue
             entity = self.gaz.find_by_name(name, "programme")
-            take(self._mk(text, tokens, i, j + 1, "programme", iris=[entity.iri] if entity else None, name=name))
+            take(self._mk(text, tokens, first, last + 1, "programme", iris=[entity.iri] if entity else None, name=name))
 
     @staticmethod
     def _prefer(categories: set[str]) -> str:
@@ -1153,9 +1153,11 @@ class Recogniser:
         words = [nominative_role(w) if is_role(w) else w for w in words]
         return " ".join(words), j
 
-    def _people(self, text: str, tokens: list[Token], taken: set[int], take: object, mentions: list[Mention]) -> None:
+    def _people(
+        self, text: str, tokens: list[Token], taken: set[int], take: Callable[[Mention], None], mentions: list[Mention]
+    ) -> None:
         n = len(tokens)
-        add = take  # type: ignore[assignment]
+        add = take
 
         def free(a: int, b: int) -> bool:
             return all(k not in taken for k in range(a, b))
@@ -1200,8 +1202,8 @@ class Recogniser:
             if role or quoted or title or party or spoken:
                 add(self._mk(text, tokens, first, e, "person", name=name, role=role, title=title))
 
-    def _places(self, text: str, tokens: list[Token], taken: set[int], take: object) -> None:
-        add = take  # type: ignore[assignment]
+    def _places(self, text: str, tokens: list[Token], taken: set[int], take: Callable[[Mention], None]) -> None:
+        add = take
         n = len(tokens)
 
         def free(a: int, b: int) -> bool:

@@ -95,7 +95,7 @@ class OxigraphStore(WritableStore):
     def query(self, sparql: str, result_format: str = "json") -> bytes:
         result = self._store().query(sparql, use_default_graph_as_union=True)
         if isinstance(result, (ox.QuerySolutions, ox.QueryBoolean)):
-            return result.serialize(format=_RESULT[result_format if result_format in _RESULT else "json"])
+            return result.serialize(format=_RESULT[result_format if result_format in _RESULT else "json"]) or b""
         rdf = _RDF.get(result_format, ox.RdfFormat.TURTLE)
         if result_format in _QUAD_FORMATS:
             rdf = ox.RdfFormat.N_TRIPLES
@@ -108,7 +108,7 @@ class OxigraphStore(WritableStore):
         if rdf_format in _QUAD_FORMATS:
             return store.dump(format=_RDF[rdf_format]) or b""
         triples = store.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
-        return ox.serialize(triples, format=_RDF[rdf_format]) or b""
+        return ox.serialize(triples, format=_RDF[rdf_format]) or b""  # type: ignore[arg-type]
 
     def manifest(self) -> dict[str, Any] | None:
         if self.path is None:
