@@ -25,6 +25,7 @@ from rdflib.namespace import RDF
 from publisher import __version__
 from publisher.config import PROJECT_ROOT, Config
 from publisher.errors import DuplicateIdentityError, InputError, PublisherError
+from publisher.ingest.mapping import Triple, canonical_lines, graph_of
 from publisher.store import Change, WritableStore, graph_iri
 from publisher.validation import Finding, ValidationResult, Validator
 
@@ -36,6 +37,9 @@ class SourceState:
     path: str
     sha256: str
     key: str
+    name: str = ""
+    size: int = 0
+    mtime: int = 0
     identifier: str = ""
     iri: str = ""
     release_nt: str = ""
@@ -124,18 +128,20 @@ class Cache:
             "release_nt TEXT, entity_nt TEXT, new_entities TEXT, validated TEXT)"
         )
 
-    def get(self, keys: list[str]) -> dict[str, tuple[str, str, str, str, str, str]]:
-        found: dict[str, tuple[str, str, str, str, str, str]] = {}
+    def get(self, keys: list[str], release: bool = False) -> dict[str, tuple[str, ...]]:
+        """(identifier, iri, entity N-Triples, new entities, validated[, release N-Triples]) by key."""
+        columns = "key, identifier, iri, entity_nt, new_entities, validated" + (", release_nt" if release else "")
+        found: dict[str, tuple[str, ...]] = {}
         for start in range(0, len(keys), 500):
             batch = keys[start : start + 500]
             marks = ",".join("?" * len(batch))
-            for row in self.db.execute(
-                f"SELECT key, identifier, iri, release_nt, entity_nt, new_entities, validated FROM extracted "
-                f"WHERE key IN ({marks})",
-                batch,
-            ):
+            for row in self.db.execute(f"SELECT {columns} FROM extracted WHERE key IN ({marks})", batch):
                 found[row[0]] = row[1:]
         return found
+
+    def releases(self, keys: list[str]) -> dict[str, str]:
+        """The release N-Triples by key."""
+        return {key: row[5] for key, row in self.get(keys, release=True).items()}
 
     def put(self, states: Iterable[SourceState]) -> None:
         self.db.executemany(
@@ -188,7 +194,7 @@ def _extract_batch(paths: list[str]) -> tuple[list[tuple[str, SourceState | None
     from publisher.ingest.sources import extract_source
 
     results: list[tuple[str, SourceState | None, str | None]] = []
-    data = Graph()
+    triples: list[Triple] = []
     sources: dict[str, str] = {}
     focus: set[str] = set()
     curated: set[str] = _WORKER["curated"]
@@ -203,14 +209,13 @@ def _extract_batch(paths: list[str]) -> tuple[list[tuple[str, SourceState | None
             results.append((path, None, f"{path}: {exc}"))
             continue
         name = Path(path).name
-        for subject in set(result.release.subjects()) | {
-            s for s in result.entities.subjects() if str(s) not in curated
-        }:
+        subjects = {t[0] for t in result.release_triples}
+        subjects |= {t[0] for t in result.entity_triples if str(t[0]) not in curated}
+        for subject in subjects:
             sources.setdefault(str(subject), name)
-            if isinstance(subject, URIRef):
-                focus.add(str(subject))
-        data += result.release
-        data += result.entities
+            focus.add(str(subject))
+        triples.extend(result.release_triples)
+        triples.extend(result.entity_triples)
         results.append(
             (
                 path,
@@ -220,8 +225,8 @@ def _extract_batch(paths: list[str]) -> tuple[list[tuple[str, SourceState | None
                     key="",
                     identifier=result.identifier,
                     iri=result.iri,
-                    release_nt=canonical_nt(result.release),
-                    entity_nt=canonical_nt(result.entities),
+                    release_nt=canonical_lines(result.release_triples),
+                    entity_nt=canonical_lines(result.entity_triples),
                     new_entities=[list(e) for e in result.new_entities],
                 ),
                 None,
@@ -229,8 +234,10 @@ def _extract_batch(paths: list[str]) -> tuple[list[tuple[str, SourceState | None
         )
     findings: list[Finding] = []
     if focus:
+        data = graph_of(triples)
         _add_types(data, _WORKER["reference"])
-        findings = _WORKER["validator"].validate(data, sources, focus=sorted(focus)).findings
+        validator: Validator = _WORKER["validator"]
+        findings = validator.validate(data, sources, focus=sorted(focus)).findings
     return results, findings
 
 
@@ -271,35 +278,32 @@ def _validate_chunk(chunk: list[tuple[str, str, str]]) -> list[Finding]:
     return validator.validate(data, sources, focus=sorted(focus)).findings
 
 
-def _validate_merged(states: Iterable[SourceState], reference: dict[str, Graph], entities_nt: str) -> list[Finding]:
-    """Entities that several releases describe differently, validated with everything said about them."""
-    by_subject: dict[str, set[str]] = {}
-    contributions: dict[str, list[tuple[str, frozenset[str]]]] = {}
-    for state in states:
-        per_subject: dict[str, set[str]] = {}
-        for line in state.entity_nt.splitlines():
-            if line.strip():
-                per_subject.setdefault(line.split(" ", 1)[0], set()).add(line)
-        for subject, lines in per_subject.items():
-            by_subject.setdefault(subject, set()).update(lines)
-            contributions.setdefault(subject, []).append((Path(state.path).name, frozenset(lines)))
-    curated = {f"<{s}>" for s in reference["reference"].subjects()}
-    differing = [
-        s
-        for s, lines in by_subject.items()
-        if s not in curated and s.startswith("<") and any(own != lines for _n, own in contributions[s])
-    ]
-    if not differing:
+def _validate_merged(
+    changed: Iterable[SourceState],
+    entity_lines: dict[str, set[str]],
+    contributions: dict[str, list[str]],
+    reference: Graph,
+) -> list[Finding]:
+    """Entities that several releases describe, validated with everything all of them say.
+
+    ``entity_lines`` maps an entity's N-Triples subject to all lines about it, ``contributions`` to the files
+    that say something about it; only entities the changed releases touch are looked at.
+    """
+    curated = {f"<{s}>" for s in reference.subjects()}
+    touched = {line.split(" ", 1)[0] for state in changed for line in state.entity_nt.splitlines() if line}
+    shared = [s for s in touched if s not in curated and s.startswith("<") and len(contributions.get(s, ())) > 1]
+    if not shared:
         return []
     data = Graph()
-    data.parse(data="\n".join(line for s in differing for line in sorted(by_subject[s])), format="nt")
-    support = Graph()
-    support += reference["reference"]
-    support.parse(data=entities_nt, format="nt")
-    _add_types(data, support)
-    sources = {s[1:-1]: contributions[s][0][0] for s in differing}
+    data.parse(data="\n".join(line for s in shared for line in sorted(entity_lines[s])), format="nt")
+    objects = {f"<{o}>" for o in data.objects() if isinstance(o, URIRef)}
+    type_lines = [line for o in objects for line in entity_lines.get(o, ()) if " <" + str(RDF.type) + "> " in line]
+    if type_lines:
+        data.parse(data="\n".join(type_lines), format="nt")
+    _add_types(data, reference)
+    sources = {s[1:-1]: contributions[s][0] for s in shared}
     validator: Validator = _WORKER["validator"]
-    return validator.validate(data, sources, focus=[s[1:-1] for s in differing]).findings
+    return validator.validate(data, sources, focus=[s[1:-1] for s in shared]).findings
 
 
 # ---------------------------------------------------------------- the build
@@ -328,6 +332,29 @@ def _batches(items: list[Any], workers: int, largest: int) -> list[list[Any]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
+def _scan(
+    paths: list[Path], previous: dict[str, dict[str, Any]], extraction_fp: str, report: BuildReport
+) -> dict[str, SourceState]:
+    """Every source with its content hash. A file whose size and modification time are what the last
+    build recorded keeps its recorded hash; any other is read and hashed."""
+    states: dict[str, SourceState] = {}
+    for path in paths:
+        name = path.name
+        try:
+            info = path.stat()
+            known = previous.get(name)
+            if known and known.get("size") == info.st_size and known.get("mtime") == info.st_mtime_ns:
+                sha = str(known["sha256"])
+            else:
+                sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError as exc:
+            report.errors.append(f"{path}: cannot be read: {exc.strerror}")
+            continue
+        key = hashlib.sha256(f"{sha}|{extraction_fp}".encode()).hexdigest()
+        states[str(path)] = SourceState(str(path), sha, key, name, info.st_size, info.st_mtime_ns)
+    return states
+
+
 def build(config: Config, store: WritableStore, progress: bool = False) -> BuildReport:
     """Bring ``store`` up to date with ``config.data_dir``."""
     from tqdm import tqdm
@@ -336,15 +363,14 @@ def build(config: Config, store: WritableStore, progress: bool = False) -> Build
 
     started = time.monotonic()
     report = BuildReport()
-    releases_dir = config.data_dir / "releases"
     try:
-        paths = [p for p in source_paths(releases_dir) if not p.name.lower().startswith("readme")]
+        paths = source_paths(config.data_dir / "releases")
     except InputError as exc:
         report.errors.append(str(exc))
         return report
     extraction_fp, validation_fp = fingerprints(config)
     previous = store.manifest() or {}
-    previous_sources: dict[str, dict[str, str]] = previous.get("sources", {})
+    previous_sources: dict[str, dict[str, Any]] = previous.get("sources", {})
     cache_path = None
     store_path = getattr(store, "path", None)
     if isinstance(store_path, Path):
@@ -360,28 +386,30 @@ def build(config: Config, store: WritableStore, progress: bool = False) -> Build
         mark = now
 
     try:
-        states: dict[str, SourceState] = {}
-        for path in paths:
-            try:
-                raw = path.read_bytes()
-            except OSError as exc:
-                report.errors.append(f"{path}: cannot be read: {exc.strerror}")
-                continue
-            sha = hashlib.sha256(raw).hexdigest()
-            key = hashlib.sha256(f"{sha}|{extraction_fp}".encode()).hexdigest()
-            states[str(path)] = SourceState(path=str(path), sha256=sha, key=key)
+        states = _scan(paths, previous_sources, extraction_fp, report)
         report.releases = len(states)
+        unchanged = (
+            not report.errors
+            and previous.get("extraction") == extraction_fp
+            and previous.get("validation") == validation_fp
+            and previous.get("base_uri") == config.base_uri
+            and {s.name: s.key for s in states.values()} == {n: e.get("key") for n, e in previous_sources.items()}
+        )
+        if unchanged:
+            # nothing to extract, validate or write
+            report.triples = int(previous.get("triples", 0))
+            phase("scan")
+            return report
         cached = cache.get([s.key for s in states.values()])
         todo = []
         for state in states.values():
             hit = cached.get(state.key)
             if hit:
-                (state.identifier, state.iri, state.release_nt, state.entity_nt, new, state.validated) = hit
+                state.identifier, state.iri, state.entity_nt, new, state.validated = hit
                 state.new_entities = json.loads(new)
             else:
                 todo.append(state.path)
         reference = _reference_graphs(config)
-        reference_changed = previous.get("validation") != validation_fp
         phase("scan")
 
         # extract, map and validate what changed, in parallel
@@ -402,13 +430,13 @@ def build(config: Config, store: WritableStore, progress: bool = False) -> Build
                     states.pop(path, None)
                 else:
                     assert state is not None
-                    state.key = states[path].key
+                    known = states[path]
+                    state.key, state.name, state.size, state.mtime = known.key, known.name, known.size, known.mtime
                     state.validated = validation_fp
                     states[path] = state
         bar.close()
-        failed = sum(1 for path in todo if path not in states)
-        report.extracted = len(todo) - failed
-        report.validated = len(todo) - failed
+        fresh = {p for p in todo if p in states}
+        report.extracted = report.validated = len(fresh)
         phase("extract+validate")
         by_identity: dict[str, str] = {}
         for state in sorted(states.values(), key=lambda s: s.path):
@@ -419,47 +447,61 @@ def build(config: Config, store: WritableStore, progress: bool = False) -> Build
             return report
 
         # what the releases say about entities, merged
-        entities_nt = _merge_entities(states.values(), reference)
+        entity_lines: dict[str, set[str]] = {}
+        contributions: dict[str, list[str]] = {}
+        for state in states.values():
+            seen: set[str] = set()
+            for line in state.entity_nt.splitlines():
+                if line:
+                    subject = line.split(" ", 1)[0]
+                    entity_lines.setdefault(subject, set()).add(line)
+                    if subject not in seen:
+                        seen.add(subject)
+                        contributions.setdefault(subject, []).append(state.name)
+        reference_lines = set(canonical_nt(reference["reference"]).splitlines())
+        merged = sorted({line for lines in entity_lines.values() for line in lines} - reference_lines)
+        entities_nt = "\n".join(merged) + ("\n" if merged else "")
         shared = _shared(config.base_uri, reference, entities_nt)
         digests = {g: hashlib.sha256(nt.encode()).hexdigest() for g, nt in shared.items()}
         reference_graph = graph_iri(config.base_uri, "reference")
         phase("merge")
 
-        # validate again what the cache holds when the shapes or the reference data changed
-        # (a cached validation is keyed by the validation fingerprint: shapes, ontology, reference data, code)
-        fresh = set(todo)
+        # validate again what the cache holds when the shapes, the vocabulary or the code changed
         again = [s for s in states.values() if s.validated != validation_fp and s.path not in fresh]
         if again:
+            texts = cache.releases([s.key for s in again])
             entities = Graph()
             entities.parse(data=entities_nt, format="nt")
             _prepare_workers(config, reference, entities)
-            chunks = _batches([(Path(s.path).name, s.release_nt, s.entity_nt) for s in again], config.workers, 200)
+            chunks = _batches([(s.name, texts[s.key], s.entity_nt) for s in again], config.workers, 200)
             for findings in _map(config.workers, _validate_chunk, chunks, lambda _n: None):
                 report.findings.extend(findings)
             for state in again:
                 state.validated = validation_fp
             report.validated += len(again)
-        if reference_changed or previous.get("graphs", {}).get(reference_graph) != digests[reference_graph]:
+        if (
+            previous.get("validation") != validation_fp
+            or previous.get("graphs", {}).get(reference_graph) != digests[reference_graph]
+        ):
             report.findings.extend(_validate_reference(config, reference).findings)
-        if todo or again:
-            report.findings.extend(_validate_merged(states.values(), reference, entities_nt))
+        changed = [s for s in states.values() if s.path in fresh] + again
+        report.findings.extend(_validate_merged(changed, entity_lines, contributions, reference["reference"]))
         report.findings = _unique(report.findings)
         phase("validate")
         report.new_entities = _new_entities(states.values())
         if report.violations:
             return report
-        changed = fresh | {s.path for s in again}
-        cache.put(s for s in states.values() if s.path in changed)
+        cache.put(changed)
 
-        change = _change(config, previous, previous_sources, states, shared, extraction_fp, validation_fp)
-        report.removed = len(set(previous_sources) - {Path(p).name for p in states})
+        change = _change(config, previous, previous_sources, states, shared, extraction_fp, validation_fp, cache)
+        report.removed = len(set(previous_sources) - {s.name for s in states.values()})
+        report.triples = int(change.manifest["triples"])
         if not change.empty:
             store.apply(change)
             report.written = True
         phase("write")
     finally:
         cache.close()
-        report.triples = store.count()
         report.seconds = time.monotonic() - started
     return report
 
@@ -483,18 +525,6 @@ def _reference_graphs(config: Config) -> dict[str, Graph]:
         "reference": load_reference((config.data_dir / "reference").glob("*.ttl"), config.base_uri),
         "ontology": load_graph(config.ontology_dir.glob("*.ttl")),
     }
-
-
-def _merge_entities(states: Iterable[SourceState], reference: dict[str, Graph]) -> str:
-    """What releases say about entities, merged, minus what the reference data already says (N-Triples).
-
-    Merged line by line: the mapping gives blank nodes labels of their own, which parsing would rename.
-    """
-    lines: set[str] = set()
-    for state in states:
-        lines.update(line for line in state.entity_nt.splitlines() if line.strip())
-    lines -= set(canonical_nt(reference["reference"]).splitlines())
-    return "\n".join(sorted(lines)) + ("\n" if lines else "")
 
 
 def _validate_reference(config: Config, reference: dict[str, Graph]) -> ValidationResult:
@@ -521,52 +551,101 @@ def _new_entities(states: Iterable[SourceState]) -> list[tuple[str, str, str, st
     found: dict[str, tuple[str, str, str, str]] = {}
     for state in sorted(states, key=lambda s: s.path):
         for iri, cls, name in (tuple(e) for e in state.new_entities):
-            found.setdefault(iri, (iri, cls, name, Path(state.path).name))
+            found.setdefault(iri, (iri, cls, name, state.name))
     return sorted(found.values(), key=lambda e: (e[1], e[2]))
 
 
 def _change(
     config: Config,
     previous: dict[str, Any],
-    previous_sources: dict[str, dict[str, str]],
+    previous_sources: dict[str, dict[str, Any]],
     states: dict[str, SourceState],
     shared: dict[str, str],
     extraction_fp: str,
     validation_fp: str,
+    cache: Cache,
 ) -> Change:
+    """What the store has to do: replace the graphs of changed releases, drop those of removed ones, and
+    bring the shared graphs up to date (the entities graph by its difference)."""
     base = config.base_uri
-    manifest = {
+    digests = {g: hashlib.sha256(nt.encode()).hexdigest() for g, nt in shared.items()}
+    manifest: dict[str, Any] = {
         "version": __version__,
         "base_uri": base,
         "extraction": extraction_fp,
         "validation": validation_fp,
         "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "graphs": digests,
         "sources": {
-            Path(s.path).name: {"sha256": s.sha256, "iri": s.iri, "identifier": s.identifier, "key": s.key}
+            s.name: {
+                "sha256": s.sha256,
+                "iri": s.iri,
+                "identifier": s.identifier,
+                "key": s.key,
+                "size": s.size,
+                "mtime": s.mtime,
+            }
             for s in states.values()
         },
     }
-    digests = {g: hashlib.sha256(nt.encode()).hexdigest() for g, nt in shared.items()}
-    manifest["graphs"] = digests
-    if previous.get("base_uri") != base or not previous:
+    full = previous.get("base_uri") != base or not previous
+    new_names = {s.name: s for s in states.values()}
+    write = [
+        s
+        for s in states.values()
+        if full
+        or previous_sources.get(s.name, {}).get("key") != s.key
+        or previous_sources.get(s.name, {}).get("iri") != s.iri
+    ]
+    texts = cache.releases([s.key for s in write])
+    release_lines = sum(nt.count("\n") for nt in texts.values())
+    if not full:
+        unchanged = [s for s in states.values() if s not in write]
+        counts = previous.get("release_triples", {})
+        release_lines += sum(int(counts.get(s.name, 0)) for s in unchanged)
+    manifest["triples"] = release_lines + sum(nt.count("\n") for nt in shared.values())
+    manifest["release_triples"] = {
+        name: (texts[s.key].count("\n") if s.key in texts else previous.get("release_triples", {}).get(name, 0))
+        for name, s in new_names.items()
+    }
+    if full:
         graphs = dict(shared)
-        graphs.update({s.iri: s.release_nt for s in states.values()})
+        graphs.update({s.iri: texts[s.key] for s in write})
         return Change(graphs=graphs, full=True, manifest=manifest)
     change = Change(manifest=manifest)
-    old = {name: entry for name, entry in previous_sources.items()}
-    new_names = {Path(s.path).name: s for s in states.values()}
-    for name, entry in old.items():
+    for name, entry in previous_sources.items():
         state = new_names.get(name)
         if state is None or state.iri != entry["iri"]:
             change.drop.add(entry["iri"])
-    for name, state in new_names.items():
-        before = old.get(name)
-        if before is None or before.get("key") != state.key or before.get("iri") != state.iri:
-            change.graphs[state.iri] = state.release_nt
-            change.drop.discard(state.iri)
+    for state in write:
+        change.graphs[state.iri] = texts[state.key]
+        change.drop.discard(state.iri)
+    entities = graph_iri(base, "entities")
     for graph, nt in shared.items():
-        if previous.get("graphs", {}).get(graph) != digests[graph]:
+        if previous.get("graphs", {}).get(graph) == digests[graph]:
+            continue
+        before_lines = _previous_entities(previous_sources, cache, shared) if graph == entities else None
+        if before_lines is not None and previous.get("graphs", {}).get(graph):
+            before = set(before_lines)
+            after = set(nt.splitlines())
+            change.add[graph] = "\n".join(sorted(after - before))
+            change.remove[graph] = "\n".join(sorted(before - after))
+        else:
             change.graphs[graph] = nt
-    if change.empty and previous.get("validation") == validation_fp and previous.get("extraction") == extraction_fp:
-        return change
     return change
+
+
+def _previous_entities(
+    previous_sources: dict[str, dict[str, Any]], cache: Cache, shared: dict[str, str]
+) -> list[str] | None:
+    """The entities graph as the last build wrote it, rebuilt from the cache entries it used (None when the
+    cache no longer has them all: the graph is then written whole)."""
+    keys = [str(e["key"]) for e in previous_sources.values()]
+    rows = cache.get(keys)
+    if len(rows) != len(set(keys)):
+        return None
+    lines: set[str] = set()
+    for row in rows.values():
+        lines.update(line for line in row[2].splitlines() if line)
+    reference = set(next(nt for g, nt in shared.items() if g.endswith("graph/reference")).splitlines())
+    return sorted(lines - reference)

@@ -180,7 +180,8 @@ def validate(paths: tuple[Path, ...], fmt: str, base_uri: str | None, data_dir: 
                 _fail(f"error: {path}: not valid N-Triples: {str(exc).splitlines()[0]}")
         else:
             result = extract_source(read_source(path), extractor, config.base_uri)
-            part = result.release + result.entities
+            part = result.release
+            part += result.entities
         for subject in set(part.subjects()):
             sources.setdefault(str(subject), str(path))
         data += part

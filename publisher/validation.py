@@ -82,10 +82,37 @@ def _short(node: Node | None, graph: Graph) -> str:
     return str(node)
 
 
+class _Parameters(list):  # type: ignore[type-arg]
+    """A list that answers ``in`` from a set."""
+
+    def __init__(self, items: Iterable[Any]) -> None:
+        super().__init__(items)
+        self._members = frozenset(self)
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._members
+
+
 def _engine(*args: Any, **kwargs: Any) -> Any:
     from pyshacl import Validator as ShaclValidator  # imported late: pySHACL takes a while to load
 
+    _index_constraint_parameters()
     return ShaclValidator(*args, **kwargs)
+
+
+def _index_constraint_parameters() -> None:
+    """pySHACL tests every predicate of a shape against a list of its ~30 constraint parameters each time it
+    evaluates the shape (a large share of validation time); it caches that list on its shape module on first
+    use. Put the same parameters there first, in a list that answers membership from a set."""
+    import pyshacl.shape as shape_module
+
+    if isinstance(getattr(shape_module, "CONSTRAINT_PARAMS", (None,))[0], _Parameters):
+        return
+    try:
+        from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS, CONSTRAINT_PARAMETERS_MAP
+    except ImportError:  # another pySHACL layout: leave it to its own cache
+        return
+    shape_module.CONSTRAINT_PARAMS = (_Parameters(ALL_CONSTRAINT_PARAMETERS), CONSTRAINT_PARAMETERS_MAP)  # type: ignore[attr-defined]
 
 
 def _data_graph(graph: Graph) -> Any:

@@ -62,10 +62,32 @@ def _de(text: str) -> Literal:
     return Literal(text, lang="de")
 
 
+Triple = tuple[URIRef, URIRef, URIRef | Literal]
+
+
+class _Triples(list):  # type: ignore[type-arg]
+    """Triples collected in order; the mapping only ever adds."""
+
+    def add(self, triple: Triple) -> None:
+        self.append(triple)
+
+
 def map_release(record: PressRelease, base_uri: str) -> tuple[Graph, Graph]:
     """The release graph and the entity graph of one record."""
-    rel = Graph()
-    ent = Graph()
+    release, entities = map_release_triples(record, base_uri)
+    return graph_of(release), graph_of(entities)
+
+
+def graph_of(triples: list[Triple]) -> Graph:
+    graph = Graph()
+    graph.addN((s, p, o, graph) for s, p, o in triples)
+    return graph
+
+
+def map_release_triples(record: PressRelease, base_uri: str) -> tuple[list[Triple], list[Triple]]:
+    """The triples of the release graph and of the entity graph of one record (duplicates possible)."""
+    rel = _Triples()
+    ent = _Triples()
     r = URIRef(record.iri)
     rel.add((r, RDF.type, SDO.NewsArticle))
     rel.add((r, RDF.type, PM.PressRelease))
@@ -226,7 +248,30 @@ def map_release(record: PressRelease, base_uri: str) -> tuple[Graph, Graph]:
             if contact.city:
                 ent.add((address, SDO.addressLocality, Literal(contact.city)))
             ent.add((address, SDO.addressCountry, Literal("DE")))
-    return rel, ent
+    return list(rel), list(ent)
+
+
+def nt_line(triple: Triple) -> str:
+    """One N-Triples line, as rdflib writes it (plain strings without a datatype)."""
+    s, p, o = triple
+    return f"<{s}> <{p}> {_nt_object(o)} ."
+
+
+def _nt_object(o: URIRef | Literal) -> str:
+    if isinstance(o, URIRef):
+        return f"<{o}>"
+    text = str(o).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    if o.language:
+        return f'"{text}"@{o.language}'
+    if o.datatype is not None and o.datatype != XSD.string:
+        return f'"{text}"^^<{o.datatype}>'
+    return f'"{text}"'
+
+
+def canonical_lines(triples: list[Triple]) -> str:
+    """Sorted, unique N-Triples: the same triples always give the same text."""
+    lines = sorted({nt_line(t) for t in triples})
+    return "\n".join(lines) + ("\n" if lines else "")
 
 
 def _media_type(source_format: str) -> str:

@@ -6,6 +6,7 @@ already are RDF and are taken as they are (their press release must carry what t
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -13,12 +14,12 @@ from pathlib import Path
 
 import frontmatter
 import yaml
-from rdflib import Graph, URIRef
+from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF
 
 from publisher.errors import InputError
 from publisher.ingest.extract import Extractor
-from publisher.ingest.mapping import map_release
+from publisher.ingest.mapping import Triple, graph_of, map_release_triples
 from publisher.ingest.record import PressRelease
 from publisher.ingest.source import SourceDocument
 from publisher.namespaces import PM, SDO
@@ -26,16 +27,24 @@ from publisher.namespaces import PM, SDO
 
 @dataclass
 class Extracted:
-    """What one source contributes to the published graph."""
+    """What one source contributes to the published graph: triples, with graphs built when asked for."""
 
     source: str
     sha256: str
     identifier: str
     iri: str
-    release: Graph
-    entities: Graph
+    release_triples: list[Triple]
+    entity_triples: list[Triple]
     record: PressRelease | None = None
     new_entities: list[tuple[str, str, str]] = field(default_factory=list)
+
+    @property
+    def release(self) -> Graph:
+        return graph_of(self.release_triples)
+
+    @property
+    def entities(self) -> Graph:
+        return graph_of(self.entity_triples)
 
 
 def new_entities(record: PressRelease) -> list[tuple[str, str, str]]:
@@ -130,7 +139,7 @@ def extract_source(doc: SourceDocument, extractor: Extractor, base_uri: str) -> 
             record.publisher, record.publisher_iri = entity.name, entity.iri
     else:
         record = extractor.extract(doc)
-    release, entities = map_release(record, base_uri)
+    release, entities = map_release_triples(record, base_uri)
     return Extracted(
         doc.name, doc.sha256, record.identifier, record.iri, release, entities, record, new_entities(record)
     )
@@ -148,19 +157,26 @@ def _rdf_source(doc: SourceDocument, base_uri: str) -> Extracted:
         raise InputError(doc.path, f"holds {len(releases)} pm:PressRelease resources; a release file holds exactly one")
     iri = str(releases[0])
     identifier = str(graph.value(releases[0], SDO.identifier) or iri.rstrip("/").rsplit("/", 1)[-1])
-    return Extracted(doc.name, doc.sha256, identifier, iri, graph, Graph())
+    triples = [(s, p, o) for s, p, o in graph if not isinstance(s, BNode) and not isinstance(o, BNode)]
+    if len(triples) != len(graph):
+        raise InputError(doc.path, "uses blank nodes; name every node with an IRI (fragments such as #adresse will do)")
+    return Extracted(doc.name, doc.sha256, identifier, iri, triples, [])  # type: ignore[arg-type]
 
 
 def source_paths(folder: Path) -> list[Path]:
-    """The release files in ``folder`` (recursively), in a stable order; hidden files are skipped."""
+    """The release files in ``folder`` (recursively), in a stable order. Hidden files and folders and README
+    files are skipped; a file of an unknown type is listed (and then reported)."""
     from publisher.ingest.source import SUFFIXES
 
     if not folder.is_dir():
         raise InputError(folder, "no such folder")
-    return sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file()
-        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-        and (p.suffix.lower() in SUFFIXES or p.suffix.lower() in (".html", ".htm", ".json"))
-    )
+    wanted = (*SUFFIXES, ".html", ".htm", ".json")
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            if name.startswith(".") or name.lower().startswith("readme"):
+                continue
+            if name.lower().endswith(wanted):
+                found.append(os.path.join(root, name))
+    return [Path(p) for p in sorted(found)]
