@@ -597,7 +597,8 @@ def _change(
         or previous_sources.get(s.name, {}).get("key") != s.key
         or previous_sources.get(s.name, {}).get("iri") != s.iri
     ]
-    texts = cache.releases([s.key for s in write])
+    texts = {s.key: s.release_nt for s in write if s.release_nt}
+    texts.update(cache.releases([s.key for s in write if not s.release_nt]))
     release_lines = sum(nt.count("\n") for nt in texts.values())
     if not full:
         unchanged = [s for s in states.values() if s not in write]
