@@ -127,6 +127,7 @@ class Cache:
             "CREATE TABLE IF NOT EXISTS extracted (key TEXT PRIMARY KEY, identifier TEXT, iri TEXT, "
             "release_nt TEXT, entity_nt TEXT, new_entities TEXT, validated TEXT)"
         )
+        self.db.execute("CREATE TABLE IF NOT EXISTS bundles (fingerprint TEXT PRIMARY KEY, data BLOB)")
 
     def get(self, keys: list[str], release: bool = False) -> dict[str, tuple[str, ...]]:
         """(identifier, iri, entity N-Triples, new entities, validated[, release N-Triples]) by key."""
@@ -157,6 +158,54 @@ class Cache:
         self.db.close()
 
 
+@dataclass
+class Reference:
+    """The curated reference data as a build needs it, kept in the cache by the extraction fingerprint:
+    parsing the Turtle and indexing the names costs more than a small rebuild."""
+
+    nt: str  # canonical N-Triples of the reference data
+    ontology_nt: str
+    subjects: frozenset[str]
+    types: dict[str, tuple[str, ...]]
+    gazetteer: Any
+
+    _graph: Graph | None = None
+
+    def graph(self) -> Graph:
+        if self._graph is None:
+            self._graph = Graph()
+            self._graph.parse(data=self.nt, format="nt")
+        return self._graph
+
+
+def load_reference_bundle(config: Config, cache: Cache, fingerprint: str) -> Reference:
+    import pickle
+
+    from publisher.ingest.gazetteer import build_gazetteer, load_reference
+    from publisher.validation import load_graph
+
+    row = cache.db.execute("SELECT data FROM bundles WHERE fingerprint = ?", (fingerprint,)).fetchone()
+    if row is not None:
+        bundle: Reference = pickle.loads(row[0])  # written by this program, below
+        return bundle
+    graph = load_reference((config.data_dir / "reference").glob("*.ttl"), config.base_uri)
+    types: dict[str, list[str]] = {}
+    for subject, cls in graph.subject_objects(RDF.type):
+        types.setdefault(str(subject), []).append(str(cls))
+    bundle = Reference(
+        nt=canonical_nt(graph),
+        ontology_nt=canonical_nt(load_graph(config.ontology_dir.glob("*.ttl"))),
+        subjects=frozenset(str(s) for s in graph.subjects()),
+        types={k: tuple(sorted(v)) for k, v in types.items()},
+        gazetteer=build_gazetteer(graph),
+    )
+    cache.db.execute("DELETE FROM bundles")
+    cache.db.execute("INSERT INTO bundles VALUES (?, ?)", (fingerprint, pickle.dumps(bundle)))
+    cache.db.commit()
+    bundle._graph = graph
+    return bundle
+
+
 # ---------------------------------------------------------------- work done in worker processes
 # The parent sets up what the workers need (the extractor with its gazetteer, the validator with its shapes,
 # the reference data) before it forks them, so every worker starts with it in memory.
@@ -164,23 +213,22 @@ class Cache:
 _WORKER: dict[str, Any] = {}
 
 
-def _prepare_workers(config: Config, reference: dict[str, Graph], entities: Graph | None = None) -> None:
+def _prepare_workers(config: Config, reference: Reference, entities: Graph | None = None) -> None:
     from publisher.ingest.extract import Extractor
-    from publisher.ingest.gazetteer import build_gazetteer
 
     fingerprint = fingerprints(config)[0]
     if _WORKER.get("fingerprint") != fingerprint:
-        _WORKER["extractor"] = Extractor(build_gazetteer(reference["reference"]), config.base_uri)
+        _WORKER["extractor"] = Extractor(reference.gazetteer, config.base_uri)
         _WORKER["base"] = config.base_uri
         _WORKER["fingerprint"] = fingerprint
     _WORKER["validator"] = Validator(config.shapes_dir, config.ontology_dir)
-    _WORKER["reference"] = reference["reference"]
-    _WORKER["curated"] = {str(s) for s in reference["reference"].subjects()}
-    support = Graph()
-    support += reference["reference"]
+    _WORKER["types"] = reference.types
+    _WORKER["curated"] = reference.subjects
     if entities is not None:
+        support = Graph()
+        support += reference.graph()
         support += entities
-    _WORKER["support"] = support
+        _WORKER["support"] = support
 
 
 def _no_init() -> None:
@@ -235,17 +283,20 @@ def _extract_batch(paths: list[str]) -> tuple[list[tuple[str, SourceState | None
     findings: list[Finding] = []
     if focus:
         data = graph_of(triples)
-        _add_types(data, _WORKER["reference"])
+        _add_types(data, _WORKER["types"])
         validator: Validator = _WORKER["validator"]
         findings = validator.validate(data, sources, focus=sorted(focus)).findings
     return results, findings
 
 
-def _add_types(data: Graph, support: Graph) -> None:
+def _add_types(data: Graph, types: dict[str, tuple[str, ...]], more: Graph | None = None) -> None:
     """The types of everything ``data`` links to, which sh:class checks read."""
     for o in {o for o in data.objects() if isinstance(o, URIRef)}:
-        for t in support.objects(o, RDF.type):
-            data.add((o, RDF.type, t))
+        for t in types.get(str(o), ()):
+            data.add((o, RDF.type, URIRef(t)))
+        if more is not None:
+            for known in more.objects(o, RDF.type):
+                data.add((o, RDF.type, known))
 
 
 def _validate_chunk(chunk: list[tuple[str, str, str]]) -> list[Finding]:
@@ -274,7 +325,7 @@ def _validate_chunk(chunk: list[tuple[str, str, str]]) -> list[Finding]:
         for p, o in support.predicate_objects(node):
             data.add((node, p, o))
     focus |= entity_subjects
-    _add_types(data, support)
+    _add_types(data, {}, support)
     return validator.validate(data, sources, focus=sorted(focus)).findings
 
 
@@ -282,14 +333,14 @@ def _validate_merged(
     changed: Iterable[SourceState],
     entity_lines: dict[str, set[str]],
     contributions: dict[str, list[str]],
-    reference: Graph,
+    reference: Reference,
 ) -> list[Finding]:
     """Entities that several releases describe, validated with everything all of them say.
 
     ``entity_lines`` maps an entity's N-Triples subject to all lines about it, ``contributions`` to the files
     that say something about it; only entities the changed releases touch are looked at.
     """
-    curated = {f"<{s}>" for s in reference.subjects()}
+    curated = {f"<{s}>" for s in reference.subjects}
     touched = {line.split(" ", 1)[0] for state in changed for line in state.entity_nt.splitlines() if line}
     shared = [s for s in touched if s not in curated and s.startswith("<") and len(contributions.get(s, ())) > 1]
     if not shared:
@@ -300,7 +351,7 @@ def _validate_merged(
     type_lines = [line for o in objects for line in entity_lines.get(o, ()) if " <" + str(RDF.type) + "> " in line]
     if type_lines:
         data.parse(data="\n".join(type_lines), format="nt")
-    _add_types(data, reference)
+    _add_types(data, reference.types)
     sources = {s[1:-1]: contributions[s][0] for s in shared}
     validator: Validator = _WORKER["validator"]
     return validator.validate(data, sources, focus=[s[1:-1] for s in shared]).findings
@@ -409,7 +460,7 @@ def build(config: Config, store: WritableStore, progress: bool = False) -> Build
                 state.new_entities = json.loads(new)
             else:
                 todo.append(state.path)
-        reference = _reference_graphs(config)
+        reference = load_reference_bundle(config, cache, extraction_fp)
         phase("scan")
 
         # extract, map and validate what changed, in parallel
@@ -458,7 +509,7 @@ def build(config: Config, store: WritableStore, progress: bool = False) -> Build
                     if subject not in seen:
                         seen.add(subject)
                         contributions.setdefault(subject, []).append(state.name)
-        reference_lines = set(canonical_nt(reference["reference"]).splitlines())
+        reference_lines = set(reference.nt.splitlines())
         merged = sorted({line for lines in entity_lines.values() for line in lines} - reference_lines)
         entities_nt = "\n".join(merged) + ("\n" if merged else "")
         shared = _shared(config.base_uri, reference, entities_nt)
@@ -485,7 +536,7 @@ def build(config: Config, store: WritableStore, progress: bool = False) -> Build
         ):
             report.findings.extend(_validate_reference(config, reference).findings)
         changed = [s for s in states.values() if s.path in fresh] + again
-        report.findings.extend(_validate_merged(changed, entity_lines, contributions, reference["reference"]))
+        report.findings.extend(_validate_merged(changed, entity_lines, contributions, reference))
         report.findings = _unique(report.findings)
         phase("validate")
         report.new_entities = _new_entities(states.values())
@@ -517,17 +568,7 @@ def _unique(findings: list[Finding]) -> list[Finding]:
     return unique
 
 
-def _reference_graphs(config: Config) -> dict[str, Graph]:
-    from publisher.ingest.gazetteer import load_reference
-    from publisher.validation import load_graph
-
-    return {
-        "reference": load_reference((config.data_dir / "reference").glob("*.ttl"), config.base_uri),
-        "ontology": load_graph(config.ontology_dir.glob("*.ttl")),
-    }
-
-
-def _validate_reference(config: Config, reference: dict[str, Graph]) -> ValidationResult:
+def _validate_reference(config: Config, reference: Reference) -> ValidationResult:
     """The curated reference data, validated as a whole (the releases' chunks validate what they add)."""
     validator = Validator(config.shapes_dir, config.ontology_dir)
     sources: dict[str, str] = {}
@@ -536,14 +577,14 @@ def _validate_reference(config: Config, reference: dict[str, Graph]) -> Validati
         part.parse(path, format="turtle", publicID=config.base_uri)
         for subject in set(part.subjects()):
             sources.setdefault(str(subject), f"reference/{path.name}")
-    return validator.validate(reference["reference"], sources)
+    return validator.validate(reference.graph(), sources)
 
 
-def _shared(base: str, reference: dict[str, Graph], entities_nt: str) -> dict[str, str]:
+def _shared(base: str, reference: Reference, entities_nt: str) -> dict[str, str]:
     return {
-        graph_iri(base, "reference"): canonical_nt(reference["reference"]),
+        graph_iri(base, "reference"): reference.nt,
         graph_iri(base, "entities"): entities_nt,
-        graph_iri(base, "ontology"): canonical_nt(reference["ontology"]),
+        graph_iri(base, "ontology"): reference.ontology_nt,
     }
 
 
