@@ -257,8 +257,8 @@ def _extract_batch(paths: list[str]) -> tuple[list[tuple[str, SourceState | None
             results.append((path, None, f"{path}: {exc}"))
             continue
         name = Path(path).name
-        subjects = {t[0] for t in result.release_triples}
-        subjects |= {t[0] for t in result.entity_triples if str(t[0]) not in curated}
+        # curated resources are validated with the reference data; a release's own nodes and new entities here
+        subjects = {t[0] for t in [*result.release_triples, *result.entity_triples] if str(t[0]) not in curated}
         for subject in subjects:
             sources.setdefault(str(subject), name)
             focus.add(str(subject))

@@ -94,7 +94,8 @@ def map_release_triples(record: PressRelease, base_uri: str) -> tuple[list[Tripl
     rel.add((r, SDO.headline, _de(record.title)))
     rel.add((r, SDO.name, _de(record.title)))
     rel.add((r, SDO.datePublished, Literal(record.date_published.isoformat(), datatype=XSD.date)))
-    rel.add((r, SDO.dateModified, Literal(record.date_published.isoformat(), datatype=XSD.date)))
+    modified = record.date_modified or record.date_published
+    rel.add((r, SDO.dateModified, Literal(modified.isoformat(), datatype=XSD.date)))
     rel.add((r, SDO.articleBody, _de(record.body)))
     rel.add((r, SDO.identifier, Literal(record.identifier)))
     rel.add((r, SDO.inLanguage, Literal(record.language)))

@@ -126,6 +126,7 @@ class PressRelease:
     publisher_iri: str | None = None
     number: str | None = None
     image_credit: str | None = None
+    date_modified: date | None = None
     language: str = "de"
     organisations: list[Organisation] = field(default_factory=list)
     persons: list[Person] = field(default_factory=list)

@@ -80,8 +80,9 @@ def _markdown_to_text(markdown: str) -> str:
 def markdown_page(doc: SourceDocument) -> tuple[str, dict[str, object]]:
     """A Markdown release with YAML front matter as the text export the extractor reads.
 
-    Front matter: ``title`` and ``date`` (required), ``number``, ``image_credit``, ``publisher`` (a name the
-    reference data knows), ``contacts`` (a list of blocks, each a list of lines or one string).
+    Front matter: ``title`` and ``date`` (required), ``modified`` (the date of the last change), ``number``,
+    ``image_credit``, ``publisher`` (a name the reference data knows), ``contacts`` (a list of blocks, each a
+    list of lines or one string).
     """
     try:
         post = frontmatter.loads(doc.text)
@@ -137,6 +138,14 @@ def extract_source(doc: SourceDocument, extractor: Extractor, base_uri: str) -> 
             if entity is None:
                 raise InputError(doc.path, f"publisher '{publisher}' is not in the reference data")
             record.publisher, record.publisher_iri = entity.name, entity.iri
+        modified = meta.get("modified")
+        if modified is not None:
+            try:
+                record.date_modified = modified if isinstance(modified, date) else date.fromisoformat(str(modified))
+            except ValueError:
+                raise InputError(doc.path, f"impossible date '{modified}' in front matter 'modified'") from None
+            if record.date_modified < record.date_published:
+                raise InputError(doc.path, "front matter 'modified' lies before the publication date")
     else:
         record = extractor.extract(doc)
     release, entities = map_release_triples(record, base_uri)

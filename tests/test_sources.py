@@ -1,0 +1,126 @@
+"""Every kind of source a press office writes becomes the same kind of published release."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from rdflib import Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import RDF, XSD
+
+from publisher.build import build
+from publisher.cli import main
+from publisher.config import PROJECT_ROOT, load_config
+from publisher.namespaces import PM, SDO
+from publisher.store import WritableStore, open_store
+
+SEED = PROJECT_ROOT / "data" / "releases" / "000_c29135c87af4bc78.txt"
+MARKDOWN = """---
+title: "Neues Nachbarschaftsbüro in Altglienicke"
+date: 2025-03-04
+modified: 2025-03-05
+number: "112/2025"
+image_credit: "BA-TK"
+publisher: "Bezirksamt Treptow-Köpenick"
+contacts:
+  - ["Pressestelle", "Alt-Köpenick 21", "12555 Berlin", "Tel.: (030) 90297 - 2300"]
+---
+Am Freitag, dem 7. März 2025, eröffnet das Team von **BENN Altglienicke** um 15 Uhr sein neues Büro
+am Ehrenfelder Platz 4.
+
+Bezirksbürgermeister Oliver Igel: „Mit dem neuen Büro hat die Nachbarschaft in Altglienicke einen Ort,
+an dem Ideen entstehen können.“
+"""
+
+
+def data_folder(tmp_path: Path, *files: tuple[str, str | bytes]) -> Path:
+    data = tmp_path / "data"
+    shutil.copytree(PROJECT_ROOT / "data" / "reference", data / "reference")
+    (data / "releases").mkdir(parents=True)
+    for name, content in files:
+        target = data / "releases" / name
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content, "utf-8")
+    return data
+
+
+def built_graph(tmp_path: Path, data: Path, base: str = "http://localhost:8080/") -> tuple[int, str, Graph]:
+    config = load_config(environ={}, data_dir=data, store=":memory:", workers=1, base_uri=base)
+    store = open_store(config.store, writable=True)
+    assert isinstance(store, WritableStore)
+    report = build(config, store)
+    graph = Graph()
+    graph.parse(data=store.dump("nt"), format="nt")
+    return report.exit_code, report.text(), graph
+
+
+def test_markdown_release(tmp_path: Path) -> None:
+    code, text, graph = built_graph(tmp_path, data_folder(tmp_path, ("neu.md", MARKDOWN)))
+    assert code == 0, text
+    release = next(graph.subjects(RDF.type, PM.PressRelease))
+    assert graph.value(release, SDO.headline) == Literal("Neues Nachbarschaftsbüro in Altglienicke", lang="de")
+    assert graph.value(release, SDO.datePublished) == Literal("2025-03-04", datatype=XSD.date)
+    assert graph.value(release, SDO.dateModified) == Literal("2025-03-05", datatype=XSD.date)
+    assert graph.value(release, PM.pressReleaseNumber) == Literal("112/2025")
+    assert graph.value(graph.value(release, SDO.publisher), SDO.name) == Literal("Bezirksamt Treptow-Köpenick")
+    source = graph.value(release, SDO.isBasedOn)
+    assert graph.value(source, SDO.encodingFormat) == Literal("text/markdown")
+    events = [e for e in graph.objects(release, SDO.about) if (e, RDF.type, SDO.Event) in graph]
+    assert len(events) == 1
+    event = events[0]
+    assert str(graph.value(event, SDO.startDate)) == "2025-03-07T15:00:00+01:00"
+    assert graph.value(graph.value(event, SDO.organizer), SDO.name) == Literal("BENN Altglienicke")
+    # the team is new to the reference data: it has an IRI of its own and is listed for curation
+    assert "new entities to curate" in text and "BENN Altglienicke" in text
+
+
+def test_markdown_without_date_is_a_clear_error(tmp_path: Path) -> None:
+    broken = MARKDOWN.replace("date: 2025-03-04\n", "")
+    code, text, _graph = built_graph(tmp_path, data_folder(tmp_path, ("neu.md", broken)))
+    assert code == 2
+    assert "neu.md" in text and "'date'" in text
+
+
+@pytest.mark.parametrize("fmt", ["turtle", "jsonld"])
+def test_a_release_in_rdf_is_published_as_it_is(tmp_path: Path, fmt: str) -> None:
+    """The RDF that `publisher extract` prints is itself a source the build takes."""
+    runner = CliRunner()
+    result = runner.invoke(main, ["extract", str(SEED), "--format", fmt])
+    assert result.exit_code == 0, result.output
+    suffix = ".ttl" if fmt == "turtle" else ".jsonld"
+    code, text, graph = built_graph(tmp_path, data_folder(tmp_path, ("seed" + suffix, result.output)))
+    assert code == 0, text
+    _, _, from_text = built_graph(tmp_path / "text", data_folder(tmp_path / "text", (SEED.name, SEED.read_text())))
+    release = URIRef(
+        "http://localhost:8080/id/pressemitteilung/2025-01-17-3-bezirkliches-benn-treffen-hat-stattgefunden"
+    )
+    mine = Graph()
+    theirs = Graph()
+    for s, p, o in graph.triples((release, None, None)):
+        if p != SDO.isBasedOn:
+            mine.add((s, p, o))
+    for s, p, o in from_text.triples((release, None, None)):
+        if p != SDO.isBasedOn:
+            theirs.add((s, p, o))
+    assert isomorphic(mine, theirs)
+
+
+def test_base_uri_decides_every_minted_iri(tmp_path: Path) -> None:
+    base = "https://presse.example.org/berlin/"
+    code, text, graph = built_graph(tmp_path, data_folder(tmp_path, (SEED.name, SEED.read_text())), base=base)
+    assert code == 0, text
+    minted = {str(n) for t in graph for n in t if isinstance(n, URIRef) and "/id/" in str(n)}
+    assert minted and all(iri.startswith(base) for iri in minted)
+    assert not any("localhost" in str(n) for t in graph for n in t)
+
+
+def test_the_same_input_gives_the_same_output(tmp_path: Path) -> None:
+    data = data_folder(tmp_path, (SEED.name, SEED.read_text()), ("neu.md", MARKDOWN))
+    first = built_graph(tmp_path, data)[2]
+    second = built_graph(tmp_path, data)[2]
+    assert sorted(first.serialize(format="nt").splitlines()) == sorted(second.serialize(format="nt").splitlines())
