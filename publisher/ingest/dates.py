@@ -46,6 +46,18 @@ def date_pattern() -> re.Pattern[str]:
     )
 
 
+@cache
+def range_pattern() -> re.Pattern[str]:
+    """"vom 5. bis 7. Mai 2021", "5.–7. Mai", "vom 5.5. bis 7.5.2021": a date range, read as its first day."""
+    months = "|".join(sorted((re.escape(m) for m in _month_table()), key=len, reverse=True))
+    return re.compile(
+        rf"(?<![\d.])(?P<d1>[0-3]?\d)\.\s*(?:(?P<m1>[01]?\d)\.)?\s*(?:bis|–|-)\s*(?:zum\s+)?"
+        rf"(?P<d2>[0-3]?\d)\.\s*(?:(?P<monthname>{months})\.?(?:\s+(?P<year1>(?:19|20)\d\d)\b)?"
+        rf"|(?P<m2>[01]?\d)\.(?P<year2>(?:19|20)?\d\d)?(?![\d]))",
+        re.IGNORECASE,
+    )
+
+
 _TIME = re.compile(
     r"(?:(?P<prep>um|ab|von|gegen)\s+)?(?P<h>[0-2]?\d)(?:[:.](?P<m>[0-5]\d))?\s*"
     r"(?:(?:bis|-|–)\s*(?P<h2>[0-2]?\d)(?:[:.](?P<m2>[0-5]\d))?\s*)?Uhr\b"
@@ -77,7 +89,28 @@ def _year_for(day: int, month: int, published: date) -> int:
 def find_dates(text: str, published: date | None = None) -> list[DateMention]:
     """Every valid calendar date in ``text``; dates without a year need ``published``."""
     found: list[DateMention] = []
+    ranges: list[tuple[int, int]] = []
+    for m in range_pattern().finditer(text):
+        month = (_month_table()[m.group("monthname").lower().rstrip(".")] if m.group("monthname")
+                 else int(m.group("m1") or m.group("m2")))
+        if m.group("m1"):
+            month = int(m.group("m1"))
+        year_text = m.group("year1") or m.group("year2")
+        day = int(m.group("d1"))
+        if year_text:
+            year = int(year_text) + (2000 if len(year_text) == 2 else 0)
+        elif published is not None:
+            year = _year_for(day, month, published)
+        else:
+            continue
+        try:
+            found.append(DateMention(date(year, month, day), m.start(), m.end(), bool(year_text), None))
+            ranges.append((m.start(), m.end()))
+        except ValueError:
+            continue
     for m in date_pattern().finditer(text):
+        if any(start <= m.start() < end for start, end in ranges):
+            continue
         day = int(m.group("day"))
         if m.group("monthname"):
             month = _month_table()[m.group("monthname").lower().rstrip(".")]
@@ -98,7 +131,7 @@ def find_dates(text: str, published: date | None = None) -> list[DateMention]:
         except ValueError:
             continue
         found.append(DateMention(value, m.start(), m.end(), bool(year_text), m.group("weekday")))
-    return found
+    return sorted(found, key=lambda d: d.start)
 
 
 def parse_date(text: str) -> date | None:

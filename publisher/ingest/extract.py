@@ -983,6 +983,17 @@ class Extractor:
             named = self._event_phrase(text, organiser)
             if named:
                 return named
+        opening = re.search(r"\b(eröffne\w*|einweih\w*|eingeweiht|weiht)\b", sentence)
+        if opening:
+            # "eröffnet das Team sein neues Büro", "wird es ... eingeweiht": the opening of the office
+            office = re.search(r"\b(Vor-Ort-Büro|Stadtteilbüro|Kiezbüro|Büro|Stadtteilzentrum|Räume)\w*", sentence)
+            name = "Eröffnung"
+            if office:
+                noun = office.group(1)
+                name += " der Räume" if noun == "Räume" else f" des {noun}s"
+            if organiser is not None and organiser.kind == "Project":
+                name += f" von {organiser.name}"
+            return name
         return title
 
     def _event_phrase(self, sentence: str, organiser: Organisation | None) -> str | None:
