@@ -15,6 +15,8 @@ import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
+from publisher.ingest.dates import month_names
+
 DISTRICTS = [
     (
         "Treptow-Köpenick",
@@ -137,7 +139,8 @@ def release(i: int, rng: random.Random) -> tuple[str, str]:
     text = (
         f"{title}\n\n"
         f"Direkt zur Kontaktinformation {number} {published.strftime('%d.%m.%Y')} Bild: {credit} "
-        f"Am {day.day}. {_month(day.month)} {day.year} lädt das Bezirksamt {district} um {hour} Uhr zum {event} "
+        f"Am {day.day}. {month_names()[day.month - 1]} {day.year} lädt das Bezirksamt {district} "
+        f"um {hour} Uhr zum {event} "
         f"in der {venue_street} im Ortsteil {place} ein. Das Vorhaben wird aus dem Programm {name} gefördert und "
         f"richtet sich an alle Nachbarinnen und Nachbarn im Quartier {quarter}. {body} "
         f"{role} {mayor}: „{quote} Ich lade alle herzlich ein, vorbeizukommen und mitzumachen.“ "
@@ -147,23 +150,6 @@ def release(i: int, rng: random.Random) -> tuple[str, str]:
         f"E-Mail E-Mail Pressestelle Folgen Sie uns Facebook Instagram YouTube"
     )
     return f"{published.isoformat()}-{i:06d}.txt", text
-
-
-def _month(number: int) -> str:
-    return [
-        "Januar",
-        "Februar",
-        "März",
-        "April",
-        "Mai",
-        "Juni",
-        "Juli",
-        "August",
-        "September",
-        "Oktober",
-        "November",
-        "Dezember",
-    ][number - 1]
 
 
 def generate(count: int, out: Path, seed: int = 1) -> None:

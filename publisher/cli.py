@@ -22,17 +22,21 @@ from publisher.errors import PublisherError
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _settings(func: F) -> F:
-    """The options every command that touches data or the store takes."""
+def _reference_options(func: F) -> F:
+    """The options of commands that read the data folder's reference data."""
     func = click.option("--base-uri", help="Base of every minted IRI (PUBLISHER_BASE_URI).")(func)
-    func = click.option("--store", "store", help="Store folder, or ':memory:' (PUBLISHER_STORE).")(func)
-    func = click.option(
+    return click.option(
         "--data",
         "data_dir",
         type=click.Path(file_okay=False, path_type=Path),
         help="Data folder with releases/ and reference/ (PUBLISHER_DATA).",
     )(func)
-    return func
+
+
+def _settings(func: F) -> F:
+    """The options every command that touches data and the store takes."""
+    func = click.option("--store", "store", help="Store folder, or ':memory:' (PUBLISHER_STORE).")(func)
+    return _reference_options(func)
 
 
 def _config(base_uri: str | None, store: str | None, data_dir: Path | None, workers: int | None = None) -> Config:
@@ -94,13 +98,7 @@ def build(base_uri: str | None, store: str | None, data_dir: Path | None, worker
     show_default=True,
     help="RDF format, or 'annotation' for the extracted record as JSON.",
 )
-@click.option("--base-uri", help="Base of every minted IRI (PUBLISHER_BASE_URI).")
-@click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Data folder whose reference/ data links the mentions (PUBLISHER_DATA).",
-)
+@_reference_options
 def extract(files: tuple[Path, ...], fmt: str, base_uri: str | None, data_dir: Path | None) -> None:
     """Print the RDF of press releases (text, Markdown, Turtle or JSON-LD files) to stdout."""
     from rdflib import Graph
@@ -141,13 +139,7 @@ def extract(files: tuple[Path, ...], fmt: str, base_uri: str | None, data_dir: P
     show_default=True,
     help="A line per finding, or the SHACL validation report as Turtle.",
 )
-@click.option("--base-uri", help="Base of every minted IRI (PUBLISHER_BASE_URI).")
-@click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Data folder whose reference/ data the releases link to (PUBLISHER_DATA).",
-)
+@_reference_options
 def validate(paths: tuple[Path, ...], fmt: str, base_uri: str | None, data_dir: Path | None) -> None:
     """Check press releases or RDF files against the published SHACL shapes.
 
@@ -330,13 +322,8 @@ def _curie(iri: str) -> str:
 @main.command()
 @click.argument("folders", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--errors", is_flag=True, help="List every disagreement after the table.")
-@click.option(
-    "--data",
-    "data_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Data folder whose reference/ data links the mentions (PUBLISHER_DATA).",
-)
-def score(folders: tuple[Path, ...], errors: bool, data_dir: Path | None) -> None:
+@_reference_options
+def score(folders: tuple[Path, ...], errors: bool, base_uri: str | None, data_dir: Path | None) -> None:
     """Score the extractor against annotated releases (NAME.txt beside NAME.json, the corpus format).
 
     Prints field-level precision and recall. An annotation whose text is not beside it is looked up in the
@@ -348,7 +335,7 @@ def score(folders: tuple[Path, ...], errors: bool, data_dir: Path | None) -> Non
     from publisher.ingest.sources import extract_source
     from publisher.scoring import Score, score_record
 
-    config = load_config(data_dir=data_dir)
+    config = load_config(base_uri=base_uri, data_dir=data_dir)
     reference = load_reference((config.data_dir / "reference").glob("*.ttl"), config.base_uri)
     extractor = Extractor(build_gazetteer(reference), config.base_uri)
     total = Score()

@@ -89,11 +89,6 @@ def with_new_sentence(text: str) -> str:
 Published = tuple[Path, Path, Snapshot]
 
 
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
-
-
 @pytest.fixture(scope="module")
 def good_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The seed built once into an on-disk store with the real CLI; tests work on copies of it."""

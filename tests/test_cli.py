@@ -103,11 +103,6 @@ def parse_rdf(target: Graph, data: str | bytes, fmt: str) -> Graph:
     return target
 
 
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
-
-
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bundled data built once with the real CLI, read-only for the tests that query it."""

@@ -28,6 +28,15 @@ def _month_table() -> dict[str, int]:
     return table
 
 
+def month_names() -> list[str]:
+    """January to December in German, as CLDR writes them."""
+    return [get_month_names("wide", locale="de")[number] for number in range(1, 13)]
+
+
+def weekday_names() -> list[str]:
+    return list(get_day_names("wide", locale="de").values())
+
+
 @cache
 def _weekdays() -> tuple[str, ...]:
     return tuple(sorted(get_day_names("wide", locale="de").values(), key=len, reverse=True))
@@ -48,7 +57,7 @@ def date_pattern() -> re.Pattern[str]:
 
 @cache
 def range_pattern() -> re.Pattern[str]:
-    """"vom 5. bis 7. Mai 2021", "5.–7. Mai", "vom 5.5. bis 7.5.2021": a date range, read as its first day."""
+    """ "vom 5. bis 7. Mai 2021", "5.–7. Mai", "vom 5.5. bis 7.5.2021": a date range, read as its first day."""
     months = "|".join(sorted((re.escape(m) for m in _month_table()), key=len, reverse=True))
     return re.compile(
         rf"(?<![\d.])(?P<d1>[0-3]?\d)\.\s*(?:(?P<m1>[01]?\d)\.)?\s*(?:bis|–|-)\s*(?:zum\s+)?"
@@ -91,8 +100,11 @@ def find_dates(text: str, published: date | None = None) -> list[DateMention]:
     found: list[DateMention] = []
     ranges: list[tuple[int, int]] = []
     for m in range_pattern().finditer(text):
-        month = (_month_table()[m.group("monthname").lower().rstrip(".")] if m.group("monthname")
-                 else int(m.group("m1") or m.group("m2")))
+        month = (
+            _month_table()[m.group("monthname").lower().rstrip(".")]
+            if m.group("monthname")
+            else int(m.group("m1") or m.group("m2"))
+        )
         if m.group("m1"):
             month = int(m.group("m1"))
         year_text = m.group("year1") or m.group("year2")

@@ -16,7 +16,7 @@ from datetime import date, time
 
 from publisher.ingest import uris
 from publisher.ingest.contacts import ParsedContact, parse_contact
-from publisher.ingest.dates import RELATIVE_DAYS, find_dates, find_time
+from publisher.ingest.dates import RELATIVE_DAYS, find_dates, find_time, weekday_names
 from publisher.ingest.gazetteer import Entity, Gazetteer, normalize
 from publisher.ingest.page import Page, parse_page
 from publisher.ingest.recognise import (
@@ -95,7 +95,7 @@ EVENT_HEAD = re.compile(
     re.IGNORECASE,
 )
 NOT_EVENT_WORDS = {"Gespräch", "Abend", "Markt", "Dialog", "Wohnungsmarkt", "Arbeitsmarkt", "Auftakt"}
-WEEKDAYS = {"Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"}
+WEEKDAYS = set(weekday_names())
 _ARTICLES = {"der", "die", "das", "dem", "den", "des", "ein", "eine", "einen", "einem", "einer", "zum", "zur"}
 _FEMININE_EVENTS = (
     "konferenz",

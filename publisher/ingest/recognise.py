@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from publisher.ingest.dates import month_names, weekday_names
 from publisher.ingest.gazetteer import Gazetteer, Token, normalize, tokenize
 
 # ---------------------------------------------------------------- word lists
@@ -164,25 +165,6 @@ NOT_NAME = {
     "Quartier",
     "Programm",
     "Projekt",
-    "Januar",
-    "Februar",
-    "März",
-    "April",
-    "Mai",
-    "Juni",
-    "Juli",
-    "August",
-    "September",
-    "Oktober",
-    "November",
-    "Dezember",
-    "Montag",
-    "Dienstag",
-    "Mittwoch",
-    "Donnerstag",
-    "Freitag",
-    "Samstag",
-    "Sonntag",
     "Uhr",
     "Euro",
     "Tel",
@@ -243,6 +225,7 @@ NOT_NAME = {
     "Projekte",
     "Projekten",
 }
+NOT_NAME |= set(month_names()) | set(weekday_names())
 CUE_KINDS = {
     "Bezirk": "Bezirk",
     "Bezirks": "Bezirk",
