@@ -70,7 +70,9 @@ def _street_start(tokens: list[Token], number_index: int) -> int:
         while j >= 0 and taken < 3:
             word = tokens[j].text
             adjective = re.fullmatch(r"[A-ZÄÖÜ][\wäöüß-]*(er|e|es|en|sche|schen|sches)", word)
-            if (standalone and adjective and not _OFFICE_WORD.search(word)) or word in STREET_ADJECTIVES:
+            if (
+                standalone and adjective and not _OFFICE_WORD.search(word) and not STREET_SUFFIX.search(word)
+            ) or word in STREET_ADJECTIVES:
                 start = j
                 j -= 1
                 taken += 1

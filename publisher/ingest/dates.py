@@ -82,6 +82,7 @@ class DateMention:
     end: int
     has_year: bool
     weekday: str | None
+    is_range: bool = False
 
 
 def _year_for(day: int, month: int, published: date) -> int:
@@ -116,7 +117,7 @@ def find_dates(text: str, published: date | None = None) -> list[DateMention]:
         else:
             continue
         try:
-            found.append(DateMention(date(year, month, day), m.start(), m.end(), bool(year_text), None))
+            found.append(DateMention(date(year, month, day), m.start(), m.end(), bool(year_text), None, True))
             ranges.append((m.start(), m.end()))
         except ValueError:
             continue

@@ -185,12 +185,17 @@ class Extractor:
     def leading_name(self, text: str) -> int:
         """Length of the names at the start of ``text`` ("BA Lichtenberg/Stadtentwicklungsamt Das ...")."""
         end = 0
+        previous = None
         for m in self.recogniser.recognise(text[:120]):
             if m.start > end and text[end : m.start].strip() not in ("", "/", ",", "|", "&", "und"):
+                break
+            if m.category == "area" and previous in ("unit", "bare-org") and m.start == end + 1:
+                end = m.end  # "Stadtentwicklungsamt Charlottenburg-Wilmersdorf"
                 break
             if m.category not in ("org", "team", "unit", "person", "bare-org"):
                 break
             end = m.end
+            previous = m.category
         return end
 
     def extract_page(self, doc: SourceDocument, page: Page) -> PressRelease:
@@ -457,8 +462,8 @@ class Extractor:
             return (
                 ctx.publisher if ctx.publisher and "bezirksamt" in ctx.publisher.iri else orgs.first_with("bezirksamt-")
             )
-        if re.search(r"senator|staatssekretär", low):
-            senate = orgs.all_with("senatsverwaltung")
+        if re.search(r"senator|staatssekretär|^senats", low):
+            senate = [o for o in orgs.all_with("senatsverwaltung") if "senatsverwaltung" not in (o.parent_iri or "")]
             if "stadtentwicklung" in low or "wohnen" in low or "bauen" in low:
                 for org in senate:
                     if "stadtentwicklung" in org.iri:
@@ -501,6 +506,13 @@ class Extractor:
                     nxt = mentions[position + 1]
                     if nxt.iris and self.gaz.get(nxt.iris[0]).cls == "PoliticalParty":
                         person.party_iri = nxt.iris[0]
+                link = re.match(r"\s*,?\s*(vom|von der|von|aus dem|der|des|bei der|beim)\s+", segments[name][m.end :])
+                if link and position + 1 < len(mentions) and person.organisation is None:
+                    # "Katja Krause vom Mittelhof e.V.", "Sabine Reuter von der Stadtteilkoordination"
+                    nxt = mentions[position + 1]
+                    org = orgs.for_surface(nxt.text) if nxt.start == m.end + link.end() else None
+                    if org is not None and org.kind != "PoliticalParty":
+                        person.organisation, person.organisation_iri = org.name, org.iri
         credit = segments.get("credit")
         if (
             credit
@@ -589,8 +601,13 @@ class Extractor:
             if "cue" in m.data:
                 cues.setdefault(self._area_key(m), m.data["cue"])
         areas: dict[tuple[str, str], Area] = {}
+        named = {m.data.get("name", "") for m in mentions if not m.iris}
         for m in mentions:
             key = self._area_key(m)
+            if m.iris and key in COMMON_NOUN_AREAS and not _named_as_place(m, found):
+                continue  # "das Buch", "im Zentrum": a noun, not the Ortsteil or the LOR area
+            if not m.iris and " " not in key and any(n.startswith(key + " ") for n in named):
+                continue  # "im Gutspark" after "im Gutspark Marienfelde": the same place, named once
             street_name = bool(STREET_NAME.search(key.split(" ")[-1])) and len(key) > 6
             # a street-like name keeps the kind its own mention states: "das Quartier Alte Hellersdorfer
             # Straße" and "an der Alten Hellersdorfer Straße" are two places
@@ -604,7 +621,7 @@ class Extractor:
                 candidates = [self.gaz.get(i) for i in m.iris if self.gaz.get(i).cls != "City"]
                 if not candidates:
                     continue
-                base = self.gaz.base_form(normalize(m.text))
+                base = self._area_key(m)
                 street_like = bool(STREET_NAME.search(base.split(" ")[-1])) and len(base) > 6
                 chosen: Entity | None = None
                 if cue:
@@ -636,7 +653,10 @@ class Extractor:
         return list(areas.values())
 
     def _area_key(self, m: Mention) -> str:
-        return self.gaz.base_form(normalize(m.text)) if m.iris else m.data.get("name", m.text)
+        if not m.iris:
+            return m.data.get("name", m.text)
+        key = normalize(m.text)
+        return self.gaz.base_forms.get(key, m.text)
 
     def _new_area(self, name: str, cls: str, ctx: Context) -> Area:
         entity = self.gaz.find_by_name(name, "area")
@@ -772,9 +792,25 @@ class Extractor:
         for index, word in enumerate(words):
             if is_role(word) or re.fullmatch(r"[A-ZÄÖÜ][\w-]*(leitung|Leitung)", word):
                 phrase = [nominative_role(word)]
-                following = re.match(rf"{re.escape(word)}\s+(des|der)\s+([A-ZÄÖÜ][\w-]+)", text[text.find(word) :])
+                at = text.find(word) + len(word)
+                following = re.match(r"\s+(des|der|von|vom)\s+", text[at:])
                 if following:
-                    phrase.append(f"{following.group(1)} {following.group(2)}")
+                    # "Teamleiterin von BENN Marienfelde", "Leiter des Straßen- und Grünflächenamtes"
+                    start = offset + at + following.end()
+                    named = next(
+                        (
+                            m
+                            for m in mentions
+                            if m.start == start and m.category in ("org", "team", "unit", "team-ref", "bare-org")
+                        ),
+                        None,
+                    )
+                    if named is not None:
+                        phrase.append(f"{following.group(1)} {named.text}")
+                    else:
+                        noun = re.match(r"[A-ZÄÖÜ][\w-]+", text[at + following.end() :])
+                        if noun:
+                            phrase.append(f"{following.group(1)} {noun.group(0)}")
                 if index > 0 and re.fullmatch(r"(Bezirkliche|Stellvertretende|Kommissarische)[nr]?", words[index - 1]):
                     phrase.insert(
                         0,
@@ -804,9 +840,15 @@ class Extractor:
             sentence = body[s_start:s_end]
             for d in find_dates(sentence, page.date_published):
                 before = sentence[: d.start]
-                if NOT_EVENT_BEFORE.search(before[-20:]):
+                if NOT_EVENT_BEFORE.search(before[-20:]) and not (d.is_range and before[-5:].strip().lower() == "vom"):
                     continue
                 clock = find_time(sentence[d.start :])
+                index = sentences.index((s_start, s_end))
+                if clock is None and index + 1 < len(sentences):
+                    # "Die Präsentation beginnt um 17.30 Uhr": the time in the sentence after
+                    nxt = body[sentences[index + 1][0] : sentences[index + 1][1]]
+                    if not find_dates(nxt, page.date_published):
+                        clock = find_time(nxt)
                 has_event = bool(EVENT_VERBS.search(sentence) or EVENT_NOUNS.search(sentence))
                 if not has_event and clock is None:
                     continue
@@ -930,7 +972,7 @@ class Extractor:
 
     def _venue(self, sentence: str, inside: list[Mention], organiser: Organisation | None) -> str | None:
         for mention in inside:
-            if mention.category == "area" and mention.data.get("kind") == "Gebaeude":
+            if mention.category == "area" and mention.data.get("kind") in ("Gebaeude", "Freiflaeche"):
                 # "im BVV-Saal des Rathauses Schöneberg" -> "BVV-Saal, Rathaus Schöneberg"
                 room = re.search(
                     r"\b(?:im|in der|in den)\s+([A-ZÄÖÜ][\w-]*(?:saal|raum|aula|Saal|Aula|halle|foyer))\s+"
@@ -1180,6 +1222,15 @@ class _Orgs:
 
     def for_surface(self, surface: str) -> Organisation | None:
         return self.surface.get(surface)
+
+
+#: Area names that are also everyday nouns; they count as places only after a place preposition.
+COMMON_NOUN_AREAS = {"Buch", "Zentrum", "Mitte", "Heide", "Grund", "Aue", "Insel", "Wald", "Feld", "Dorf", "Park"}
+
+
+def _named_as_place(m: Mention, found: dict[str, list[Mention]]) -> bool:
+    text = m.data.get("context", "")
+    return bool(re.search(r"(\b(in|nach|aus|von|Bezirk|Bezirks|Ortsteil|Ortsteils|Bezirksregion)|\bBerlin-)\s*$", text))
 
 
 def _active(start: date | None, end: date | None, day: date) -> bool:

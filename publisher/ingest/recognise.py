@@ -90,7 +90,7 @@ ROLE_NOT = {
     "Ehrenamtliche",
 }
 TITLES = {"Dr.", "Dr", "Prof.", "Prof", "Dr.-Ing.", "Dipl.-Ing.", "Dr.in"}
-PARTICLES = {"von", "van", "de", "zu", "vom", "der", "den", "da", "di", "le", "la", "el", "al", "bin", "ter"}
+PARTICLES = {"von", "van", "de", "zu", "der", "den", "da", "di", "le", "la", "el", "al", "bin", "ter"}
 NOT_NAME = {
     "Der",
     "Die",
@@ -313,12 +313,45 @@ HEAD_ORGS = {
 UNIT_WORDS = {
     "Integrationsbüro",
     "Bezirksbürgermeisterbüro",
-    "Quartiersbüro",
-    "Stadtteilkoordination",
     "Sozialraumkoordination",
     "Wirtschaftsförderung",
     "Ehrenamtsbüro",
     "Koordinierungsstelle",
+}
+HEAD_ORGS |= {
+    "Geschäftsstraßenmanagement",
+    "Stadtteilvertretung",
+    "Stadtteilkoordination",
+    "Stadtteilmanagement",
+    "Gebietsvertretung",
+    "Betroffenenvertretung",
+}
+#: Bodies named after their place ("Quartiersrat Soldiner Straße"), never after a common noun.
+PLACE_BOUND_ORGS = {
+    "Quartiersrat",
+    "Aktionsfondsjury",
+    "Vergabebeirat",
+    "Quartiersbeirat",
+    "Kiezrat",
+    "Jugendjury",
+    "Geschäftsstraßenmanagement",
+    "Stadtteilvertretung",
+    "Stadtteilkoordination",
+    "Stadtteilmanagement",
+    "Gebietsvertretung",
+    "Betroffenenvertretung",
+    "Präventionsrat",
+}
+#: Facilities that are places in one sentence and organisations in the next.
+FACILITIES = {
+    "Stadtteilzentrum",
+    "Familienzentrum",
+    "Nachbarschaftszentrum",
+    "Nachbarschaftshaus",
+    "Mehrgenerationenhaus",
+    "Jugendclub",
+    "Jugendzentrum",
+    "Begegnungsstätte",
 }
 BUILDING_HEADS = {
     "Rathaus",
@@ -401,7 +434,8 @@ UNIT_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^Pressestellen?$"), "Pressestelle"),
 ]
 ALL_HEADS = HEAD_ORGS | BUILDING_HEADS | OPEN_SPACE_HEADS | QUARTIER_HEADS
-GENITIVE_HEADS = {
+GENITIVE_HEADS: dict[str, str] = {h + "s": h for h in OPEN_SPACE_HEADS}
+GENITIVE_HEADS |= {
     h + suffix: h for h in HEAD_ORGS | BUILDING_HEADS for suffix in ("s", "es") if suffix == "es" or not h.endswith("s")
 }
 UNIT_FIRST_WORDS = {
@@ -685,6 +719,9 @@ class Recogniser:
         self._programme_parts(text, tokens, free, take)
         mentions.sort(key=lambda m: m.start)
         self._cues(text, tokens, mentions)
+        for m in mentions:
+            if m.category == "area":
+                m.data["context"] = text[max(0, m.start - 16) : m.start]
         return mentions
 
     def _teams(
@@ -728,11 +765,19 @@ class Recogniser:
         n = len(tokens)
         for i, tok in enumerate(tokens):
             word = tok.text
+            compound = None
             if word not in ALL_HEADS and word not in GENITIVE_HEADS:
-                continue
+                # "Gutspark Marienfelde", "Dorfkirche Marienfelde": a place noun with the name of its place
+                if not (word[:1].isupper() and (OPEN_SPACE_SUFFIX.match(word) or BUILDING_SUFFIX.match(word))):
+                    continue
+                if word in OPEN_SPACE_NOT or word.lower() in GENERIC_PLACES or i + 1 >= n:
+                    continue
+                if not any(self.gaz.get(iri).category == "area" for iri in self.gaz.lookup(tokens[i + 1].text)):
+                    continue
+                compound = "Freiflaeche" if OPEN_SPACE_SUFFIX.match(word) else "Gebaeude"
             if not free(i, i + 1) or i + 1 >= n or not _joined(text, tokens, i, i + 2):
                 continue
-            head = word if word in ALL_HEADS else GENITIVE_HEADS.get(word)
+            head = word if compound or word in ALL_HEADS else GENITIVE_HEADS.get(word)
             if head is None:
                 continue
             start = i + 1
@@ -743,7 +788,7 @@ class Recogniser:
             if start >= n:
                 continue
             quoted = re.match(r"\s*[„\"«]([^“”\"»]{2,60})[“”\"»]", text[tok.end : tok.end + 80])
-            if quoted and head not in QUARTIER_HEADS:
+            if quoted and head not in QUARTIER_HEADS and not compound:
                 j = i + 1
                 while j < n and tokens[j].end <= tok.end + quoted.end():
                     j += 1
@@ -755,7 +800,11 @@ class Recogniser:
                     else:
                         take(self._mk(text, tokens, i, j, "org", name=name, kind="Organization"))
                 continue
-            length = self._area_like(text, tokens, start) or self._name_run(text, tokens, start, taken)
+            if head in PLACE_BOUND_ORGS or compound:
+                # a council or a park takes the name of its place, never a common noun ("Aktionsfondsjury Anträge")
+                length = self._area_like(text, tokens, start)
+            else:
+                length = self._area_like(text, tokens, start) or self._name_run(text, tokens, start, taken)
             if not length or not free(i, start + length):
                 continue
             if (
@@ -777,8 +826,29 @@ class Recogniser:
                 and _joined(text, tokens, end - 1, end + 1)
             ):
                 end += 2 if tokens[end].text == "e." else 1
-            surface = text[tok.start : tokens[end - 1].end]
-            base = f"{head}{surface[len(word) :]}"
+            first = i
+            if (
+                i > 0
+                and (i - 1) not in taken
+                and re.fullmatch(r"[A-ZÄÖÜ][a-zäöüß]+(e|er|es|en)", tokens[i - 1].text)
+                and tokens[i - 1].text not in NOT_NAME
+                and _joined(text, tokens, i - 1, i + 1)
+            ):
+                first = i - 1  # "Evangelische Schule Neukölln"
+            surface = text[tokens[first].start : tokens[end - 1].end]
+            base = f"{head}{surface[len(word) :]}" if first == i else surface
+            if first < i and tokens[first].text.endswith("en"):
+                # "in der Evangelischen Schule" -> "Evangelische Schule"
+                base = tokens[first].text[:-1] + text[tokens[first].end : tokens[end - 1].end]
+            if compound:
+                take(self._mk(text, tokens, first, end, "area", kind=compound, name=base))
+                continue
+            if head in FACILITIES:
+                # a facility is a place where something happens in it, an organisation where it acts
+                before = text[max(0, tokens[first].start - 12) : tokens[first].start]
+                if re.search(r"\b(im|in|ins|am|beim|vor dem|zum|in das)\s+$", before):
+                    take(self._mk(text, tokens, first, end, "area", kind="Gebaeude", name=base))
+                    continue
             if head in HEAD_ORGS:
                 key = normalize(base)
                 found = [iri for iri in self.gaz.lookup(key) if self.gaz.get(iri).category == "org"]
@@ -1070,6 +1140,8 @@ class Recogniser:
                 j += 1
             else:
                 break
+        while j > i and tokens[j - 1].text in PARTICLES:
+            j -= 1
         if j - i >= 2:
             return start, j, title
         return start, start, None
@@ -1116,7 +1188,14 @@ class Recogniser:
     def _role_after(self, text: str, tokens: list[Token], e: int) -> tuple[str, int] | None:
         """The role in "Name, Role für X:" after the name ending before token e, and where it ends."""
         n = len(tokens)
-        if e >= n or text[tokens[e - 1].end : tokens[e].start].strip() != ",":
+        separator = ","
+        if e < n and text[tokens[e - 1].end : tokens[e].start].strip() == "(":
+            # "Jörn Oltmann (Grüne), Bezirksstadtrat für ...": past the party first
+            while e + 1 < n and not _gap(text, tokens[e], tokens[e + 1]).strip().startswith(")"):
+                e += 1
+            e += 1
+            separator = "),"
+        if e >= n or text[tokens[e - 1].end : tokens[e].start].strip() != separator:
             return None
         r = e
         while r < n and LOWER_ROLE_ADJECTIVE.fullmatch(tokens[r].text):
@@ -1209,7 +1288,7 @@ class Recogniser:
                 add(self._mk(text, tokens, i, i + 1, "area", kind="Freiflaeche", name=word))
                 continue
             # "Kosmosviertel", "Kölner Viertel", "Wittenau-Süd"
-            if re.match(r"^[A-ZÄÖÜ][\wäöüß-]*(viertel|kiez|siedlung)$", word, re.IGNORECASE) and _cap(word):
+            if re.match(r"^[A-ZÄÖÜ][\wäöüß-]*(viertel|kiez|siedlung|-gelände)$", word, re.IGNORECASE) and _cap(word):
                 s = i
                 if word in ("Viertel", "Kiez", "Siedlung"):
                     if i > 0 and (i - 1) not in taken and re.match(r"^[A-ZÄÖÜ]\w*(er|es|en)$", tokens[i - 1].text):
