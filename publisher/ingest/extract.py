@@ -891,11 +891,13 @@ class Extractor:
         organiser = self._organiser(sentence, offset, inside, mentions, record, ctx, orgs, teams)
         address = None
         nearby = inside
+        around = sentence
         if following is not None and not any(
             dd for dd in find_dates(record.body[following[0] : following[1]], page.date_published)
         ):
             # "Treffpunkt ist vor Haus 1 in der Ruschestraße 103."
             nearby = inside + [m for m in mentions if following[0] <= m.start < following[1]]
+            around = record.body[offset : following[1]]
         for m in nearby:
             if m.category == "area" and (m.data.get("kind") == "Strasse" or STREET_SUFFIX.search(m.text)):
                 number = re.match(r"\s+(\d+[a-zA-Z]?(?:\s?[-/–]\s?\d+[a-zA-Z]?)?)(?!\w|\.\d)", record.body[m.end :])
@@ -904,7 +906,7 @@ class Extractor:
                     address = f"{street} {number.group(1)}"
                     break
         name = self._event_name(sentence, page.title, organiser)
-        venue = self._venue(sentence, inside, organiser)
+        venue = self._venue(sentence, inside, organiser) or self._venue(around, nearby, organiser)
         about = [p.iri for p in record.programmes]
         # the release's own hash keeps two releases' events apart, however alike their names
         iri = uris.thing(
