@@ -14,7 +14,7 @@ import json
 import multiprocessing
 import sqlite3
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from rdflib.namespace import RDF
 
 from publisher import __version__
 from publisher.config import PROJECT_ROOT, Config
+from publisher.dumps import Chunk, make_chunk, write_dumps
 from publisher.errors import DuplicateIdentityError, InputError, PublisherError
 from publisher.ingest.mapping import Triple, canonical_lines, graph_of
 from publisher.store import Change, WritableStore, graph_iri
@@ -46,6 +47,7 @@ class SourceState:
     entity_nt: str = ""
     new_entities: list[list[str]] = field(default_factory=list)
     validated: str = ""
+    chunk: Chunk | None = None
 
 
 @dataclass
@@ -128,6 +130,9 @@ class Cache:
             "release_nt TEXT, entity_nt TEXT, new_entities TEXT, validated TEXT)"
         )
         self.db.execute("CREATE TABLE IF NOT EXISTS bundles (fingerprint TEXT PRIMARY KEY, data BLOB)")
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS chunks (key TEXT PRIMARY KEY, nt_gz BLOB, turtle BLOB, jsonld BLOB)"
+        )
 
     def get(self, keys: list[str], release: bool = False) -> dict[str, tuple[str, ...]]:
         """(identifier, iri, entity N-Triples, new entities, validated[, release N-Triples]) by key."""
@@ -153,6 +158,31 @@ class Cache:
             ],
         )
         self.db.commit()
+
+    def put_chunks(self, chunks: Iterable[tuple[str, Chunk]]) -> None:
+        self.db.executemany(
+            "INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?)",
+            [(key, c.nt_gz, c.turtle, c.jsonld) for key, c in chunks],
+        )
+        self.db.commit()
+
+    def chunks(self, keys: list[str]) -> Iterator[Chunk]:
+        """The dump chunks of ``keys``, in that order (every key must be there)."""
+        for start in range(0, len(keys), 200):
+            batch = keys[start : start + 200]
+            marks = ",".join("?" * len(batch))
+            query = f"SELECT key, nt_gz, turtle, jsonld FROM chunks WHERE key IN ({marks})"
+            rows = {row[0]: Chunk(row[1], row[2], row[3]) for row in self.db.execute(query, batch)}
+            for key in batch:
+                yield rows[key]
+
+    def missing_chunks(self, keys: list[str]) -> list[str]:
+        found: set[str] = set()
+        for start in range(0, len(keys), 500):
+            batch = keys[start : start + 500]
+            marks = ",".join("?" * len(batch))
+            found.update(row[0] for row in self.db.execute(f"SELECT key FROM chunks WHERE key IN ({marks})", batch))
+        return [k for k in keys if k not in found]
 
     def close(self) -> None:
         self.db.close()
@@ -264,6 +294,7 @@ def _extract_batch(paths: list[str]) -> tuple[list[tuple[str, SourceState | None
             focus.add(str(subject))
         triples.extend(result.release_triples)
         triples.extend(result.entity_triples)
+        release_nt = canonical_lines(result.release_triples)
         results.append(
             (
                 path,
@@ -273,9 +304,10 @@ def _extract_batch(paths: list[str]) -> tuple[list[tuple[str, SourceState | None
                     key="",
                     identifier=result.identifier,
                     iri=result.iri,
-                    release_nt=canonical_lines(result.release_triples),
+                    release_nt=release_nt,
                     entity_nt=canonical_lines(result.entity_triples),
                     new_entities=[list(e) for e in result.new_entities],
+                    chunk=make_chunk(release_nt),
                 ),
                 None,
             )
@@ -543,6 +575,7 @@ def build(config: Config, store: WritableStore, progress: bool = False) -> Build
         if report.violations:
             return report
         cache.put(changed)
+        cache.put_chunks((s.key, s.chunk) for s in changed if s.chunk is not None)
 
         change = _change(config, previous, previous_sources, states, shared, extraction_fp, validation_fp, cache)
         report.removed = len(set(previous_sources) - {s.name for s in states.values()})
@@ -650,11 +683,23 @@ def _change(
         name: (texts[s.key].count("\n") if s.key in texts else previous.get("release_triples", {}).get(name, 0))
         for name, s in new_names.items()
     }
+    # the dumps: every graph's chunks, releases in the order of their IRIs, then the shared graphs
+    shared_keys = {graph: "graph:" + digests[graph] for graph in shared}
+    missing = set(cache.missing_chunks(list(shared_keys.values())))
+    cache.put_chunks((key, make_chunk(shared[g])) for g, key in shared_keys.items() if key in missing)
+    order = [s.key for s in sorted(states.values(), key=lambda s: s.iri)] + [shared_keys[g] for g in sorted(shared)]
+    for key in cache.missing_chunks(order):
+        # a release cached before its chunks were: make them now
+        cache.put_chunks([(key, make_chunk(texts.get(key) or cache.releases([key])[key]))])
+
+    def files(folder: Path) -> dict[str, Any]:
+        return write_dumps(folder / "dumps", cache.chunks(order))
+
     if full:
         graphs = dict(shared)
         graphs.update({s.iri: texts[s.key] for s in write})
-        return Change(graphs=graphs, full=True, manifest=manifest)
-    change = Change(manifest=manifest)
+        return Change(graphs=graphs, full=True, manifest=manifest, files=files)
+    change = Change(manifest=manifest, files=files)
     for name, entry in previous_sources.items():
         state = new_names.get(name)
         if state is None or state.iri != entry["iri"]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,9 @@ class Change:
     remove: dict[str, str] = field(default_factory=dict)
     full: bool = False
     manifest: dict[str, Any] = field(default_factory=dict)
+    #: Writes the files that belong to the new state (the dumps) into the folder it is given; what it returns
+    #: is recorded in the manifest under "files".
+    files: Callable[[Path], dict[str, Any]] | None = None
 
     @property
     def empty(self) -> bool:
@@ -80,6 +84,10 @@ class Store(ABC):
     @abstractmethod
     def manifest(self) -> dict[str, Any] | None:
         """What the last successful build recorded, or None for an empty store."""
+
+    @abstractmethod
+    def files_dir(self) -> Path | None:
+        """The folder of the files written with the current state (the dumps), or None."""
 
     def select(self, sparql: str) -> list[dict[str, str]]:
         """A SELECT query's rows as plain strings (IRIs and literal values), for programmatic use."""

@@ -15,6 +15,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,7 @@ class OxigraphStore(WritableStore):
         self._writable = writable
         self._memory: ox.Store | None = ox.Store() if path is None else None
         self._memory_manifest: dict[str, Any] | None = None
+        self._memory_files: tempfile.TemporaryDirectory[str] | None = None
         self._reader: ox.Store | None = None
         self._reader_generation: Path | None = None
         if path is not None and path.exists() and not path.is_dir():
@@ -123,6 +125,12 @@ class OxigraphStore(WritableStore):
             raise StoreError(f"store: {generation}/manifest.json is unreadable: {exc}") from None
         return data
 
+    def files_dir(self) -> Path | None:
+        if self.path is None:
+            return Path(self._memory_files.name) if self._memory_files is not None else None
+        generation = self.current_generation()
+        return generation / "files" if generation is not None else None
+
     def close(self) -> None:
         self._reader = None
         self._reader_generation = None
@@ -158,13 +166,20 @@ class OxigraphStore(WritableStore):
             try:
                 new.mkdir()
                 if change.full or current is None:
-                    _bulk_load(new, change.graphs)
+                    loader = _start_bulk_load(new, change.graphs)
+                    if change.files is not None:
+                        # written while the loader works
+                        change.manifest["files"] = change.files(new / "files")
+                        change.files = None
+                    _finish_bulk_load(new, loader)
                 else:
                     ox.Store.read_only(str(current / "oxigraph")).backup(str(new / "oxigraph"))
                     writer = ox.Store(str(new / "oxigraph"))
                     _apply_incremental(writer, change)
                     writer.flush()
                     del writer
+                if change.files is not None:
+                    change.manifest["files"] = change.files(new / "files")
                 manifest = new / "manifest.json"
                 manifest.write_text(json.dumps(change.manifest, ensure_ascii=False, sort_keys=True), "utf-8")
                 _fsync(manifest)
@@ -195,6 +210,10 @@ class OxigraphStore(WritableStore):
         else:
             data = "".join(_quads(g, nt) for g, nt in change.graphs.items())
             fresh.bulk_load(input=data.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+        if change.files is not None:
+            files = tempfile.TemporaryDirectory(prefix="publisher-files-")
+            change.manifest["files"] = change.files(Path(files.name))
+            self._memory_files = files
         self._memory = fresh
         self._memory_manifest = json.loads(json.dumps(change.manifest))
 
@@ -219,7 +238,7 @@ class OxigraphStore(WritableStore):
                 shutil.rmtree(path, ignore_errors=True)
 
 
-def _bulk_load(generation: Path, graphs: dict[str, str]) -> None:
+def _start_bulk_load(generation: Path, graphs: dict[str, str]) -> multiprocessing.process.BaseProcess:
     """Load a whole new generation with Oxigraph's bulk loader, in a fresh process of its own.
 
     The loader holds a large buffer while it sorts; in a process of its own that memory is returned the
@@ -233,8 +252,12 @@ def _bulk_load(generation: Path, graphs: dict[str, str]) -> None:
         target=_load_file, args=(str(generation / "oxigraph"), str(source)), name="publisher-load"
     )
     loader.start()
+    return loader
+
+
+def _finish_bulk_load(generation: Path, loader: multiprocessing.process.BaseProcess) -> None:
     loader.join()
-    source.unlink()
+    (generation / "load.nq").unlink()
     if loader.exitcode != 0:
         raise StoreError(
             f"store: loading {generation} failed (exit code {loader.exitcode}); the old state is still served"
