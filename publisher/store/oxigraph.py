@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import shutil
 import tempfile
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -61,7 +62,7 @@ class OxigraphStore(WritableStore):
         self._writable = writable
         self._memory: ox.Store | None = ox.Store() if path is None else None
         self._memory_manifest: dict[str, Any] | None = None
-        self._memory_files: tempfile.TemporaryDirectory[str] | None = None
+        self._memory_files: Path | None = None
         self._reader: ox.Store | None = None
         self._reader_generation: Path | None = None
         if path is not None and path.exists() and not path.is_dir():
@@ -127,7 +128,7 @@ class OxigraphStore(WritableStore):
 
     def files_dir(self) -> Path | None:
         if self.path is None:
-            return Path(self._memory_files.name) if self._memory_files is not None else None
+            return self._memory_files
         generation = self.current_generation()
         return generation / "files" if generation is not None else None
 
@@ -211,9 +212,13 @@ class OxigraphStore(WritableStore):
             data = "".join(_quads(g, nt) for g, nt in change.graphs.items())
             fresh.bulk_load(input=data.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
         if change.files is not None:
-            files = tempfile.TemporaryDirectory(prefix="publisher-files-")
-            change.manifest["files"] = change.files(Path(files.name))
+            files = Path(tempfile.mkdtemp(prefix="publisher-files-"))
+            change.manifest["files"] = change.files(files)
+            if self._memory_files is not None:
+                shutil.rmtree(self._memory_files, ignore_errors=True)
             self._memory_files = files
+            # the files live as long as the store does
+            weakref.finalize(self, shutil.rmtree, str(files), True)
         self._memory = fresh
         self._memory_manifest = json.loads(json.dumps(change.manifest))
 
