@@ -129,7 +129,7 @@ def _store_size(store: Path) -> float:
 
 
 def _median(runs: list[Run], attribute: str) -> float:
-    return statistics.median(getattr(r, attribute) for r in runs)
+    return float(statistics.median(float(getattr(r, attribute)) for r in runs))
 
 
 def write_report(output: Path, rows: list[tuple[int, list[Run], list[Run], list[Run], float]], runs: int) -> None:

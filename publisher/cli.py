@@ -356,5 +356,72 @@ def score(folders: tuple[Path, ...], errors: bool, base_uri: str | None, data_di
             click.echo(line)
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on.")
+@click.option("--store", "store", help="Store folder (PUBLISHER_STORE).")
+@click.option(
+    "--base-uri", help="Base of the IRIs served (PUBLISHER_BASE_URI); must be the one the store was built with."
+)
+@click.option("--production", is_flag=True, help="Serve with gunicorn: several worker processes, threads, keep-alive.")
+@click.option("--workers", type=int, help="With --production: worker processes; 0 = one per core (PUBLISHER_WORKERS).")
+@click.option("--threads", type=int, default=4, show_default=True, help="With --production: threads per worker.")
+@click.option("--access-log", is_flag=True, help="With --production: log every request to stdout.")
+@click.option("--get", "get_path", metavar="PATH", help="Answer one request for PATH, print the body, and exit.")
+@click.option("--accept", metavar="TYPE", help="With --get: the Accept header to send.")
+@click.option("--headers", "show_headers", is_flag=True, help="With --get: print the status line and headers first.")
+def serve(
+    host: str,
+    port: int,
+    store: str | None,
+    base_uri: str | None,
+    production: bool,
+    workers: int | None,
+    threads: int,
+    access_log: bool,
+    get_path: str | None,
+    accept: str | None,
+    show_headers: bool,
+) -> None:
+    """Serve what is published as Linked Data, with HTML pages for people.
+
+    Without --production, werkzeug's server answers (for a desk, not for the public). With --get PATH no server
+    starts: the one response is printed, and the exit code is 0 for a success or redirect, 1 for an error.
+    """
+    from publisher.store import open_store
+    from publisher.web import create_app
+
+    config = load_config(store=store, base_uri=base_uri, workers=workers)
+    target = open_store(config.store)
+    built_with = (target.manifest() or {}).get("base_uri")
+    if built_with and built_with != config.base_uri:
+        if base_uri:
+            _fail(
+                f"error: base_uri: the store {config.store} was built with {built_with}, not {base_uri}; "
+                f"rebuild with --base-uri {base_uri}"
+            )
+        config = config.with_overrides(base_uri=built_with)
+    app = create_app(config, target)
+    if get_path is not None:
+        client = app.test_client()
+        response = client.get(get_path, headers={"Accept": accept} if accept else {})
+        if show_headers:
+            click.echo(f"HTTP/1.1 {response.status}")
+            for name, value in response.headers.items():
+                click.echo(f"{name}: {value}")
+            click.echo()
+        sys.stdout.buffer.write(response.get_data())
+        sys.stdout.flush()
+        sys.exit(0 if response.status_code < 400 else 1)
+    if production:
+        from publisher.web.server import run_production
+
+        target.close()
+        run_production(app, host, port, config.workers, threads, access_log)
+    else:
+        click.echo(f"Serving {config.store} as {config.base_uri} on http://{host}:{port}/", err=True)
+        app.run(host=host, port=port, threaded=True)
+
+
 if __name__ == "__main__":
     main()

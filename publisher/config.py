@@ -46,6 +46,24 @@ SETTINGS: tuple[Setting, ...] = (
         "0",
         "Processes used to extract and validate during a build; 0 means one per CPU core.",
     ),
+    Setting(
+        "cache_max_age",
+        "PUBLISHER_CACHE_MAX_AGE",
+        "60",
+        "Seconds that clients and proxies may reuse a served page or document without asking again (Cache-Control).",
+    ),
+    Setting(
+        "page_size",
+        "PUBLISHER_PAGE_SIZE",
+        "50",
+        "Entries per page of listings and of the resources that link to a resource.",
+    ),
+    Setting(
+        "response_cache",
+        "PUBLISHER_RESPONSE_CACHE",
+        "2000",
+        "Rendered responses each server process keeps in memory (per published state); 0 turns the cache off.",
+    ),
 )
 
 
@@ -57,6 +75,9 @@ class Config:
     data_dir: Path
     store: str
     workers: int
+    cache_max_age: int = 60
+    page_size: int = 50
+    response_cache: int = 2000
 
     @property
     def shapes_dir(self) -> Path:
@@ -89,18 +110,27 @@ def check_base_uri(value: str) -> str:
     return value
 
 
-def _build(raw: dict[str, object]) -> Config:
+def _whole_number(raw: dict[str, object], name: str, smallest: int) -> int:
+    env = next(s.env for s in SETTINGS if s.name == name)
     try:
-        workers = int(str(raw["workers"]))
+        value = int(str(raw[name]))
     except ValueError as exc:
-        raise ConfigError(f"workers: '{raw['workers']}' is not a whole number (setting PUBLISHER_WORKERS)") from exc
-    if workers < 0:
-        raise ConfigError(f"workers: {workers} is negative (setting PUBLISHER_WORKERS)")
+        raise ConfigError(f"{name}: '{raw[name]}' is not a whole number (setting {env})") from exc
+    if value < smallest:
+        raise ConfigError(f"{name}: {value} is below {smallest} (setting {env})")
+    return value
+
+
+def _build(raw: dict[str, object]) -> Config:
+    workers = _whole_number(raw, "workers", 0)
     return Config(
         base_uri=check_base_uri(str(raw["base_uri"])),
         data_dir=Path(str(raw["data_dir"])),
         store=str(raw["store"]),
         workers=workers or (os.cpu_count() or 1),
+        cache_max_age=_whole_number(raw, "cache_max_age", 0),
+        page_size=_whole_number(raw, "page_size", 1),
+        response_cache=_whole_number(raw, "response_cache", 0),
     )
 
 

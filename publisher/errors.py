@@ -60,3 +60,23 @@ class NotFoundError(PublisherError):
     """No resource with that IRI."""
 
     status = 404
+
+
+class NotAcceptableError(PublisherError):
+    """The client accepts none of the formats a resource is available in."""
+
+    status = 406
+
+    def __init__(self, accept: str, available: list[str]) -> None:
+        super().__init__(
+            f"none of the requested types ({accept or 'none given'}) is available; available: {', '.join(available)}"
+        )
+        self.available = available
+
+
+class HttpError(PublisherError):
+    """An HTTP error that has no cause in the publisher's own terms (a wrong method, a malformed request)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status

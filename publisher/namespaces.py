@@ -13,6 +13,8 @@ PM = Namespace("https://w3id.org/pm-berlin/ontology#")
 LOR = Namespace("https://berlinonline.github.io/lod-berlin-lor/")
 WD = Namespace("http://www.wikidata.org/entity/")
 DCATDE = Namespace("http://dcat-ap.de/def/dcatde/")
+#: W3C's HTTP vocabulary: what errors say about themselves in RDF.
+HTTP = Namespace("http://www.w3.org/2011/http#")
 
 LICENSE_DL_BY_DE_2_0 = "http://dcat-ap.de/def/licenses/dl-by-de/2.0"
 
@@ -35,6 +37,7 @@ __all__ = [
     "DCAT",
     "DCATDE",
     "DCTERMS",
+    "HTTP",
     "LICENSE_DL_BY_DE_2_0",
     "LOR",
     "OWL",

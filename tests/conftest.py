@@ -7,10 +7,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from flask import Flask
+from flask.testing import FlaskClient
 
 from publisher.build import build
 from publisher.config import PROJECT_ROOT, Config, load_config
 from publisher.store import WritableStore, open_store
+from publisher.web import create_app
 
 TESTS = Path(__file__).resolve().parent
 CORPUS = TESTS / "corpus"
@@ -57,3 +60,15 @@ def pytest_terminal_summary(terminalreporter: object) -> None:
     for title, table in TABLES.items():
         terminalreporter.write_sep("-", f"extraction scores: {title}")  # type: ignore[attr-defined]
         terminalreporter.write_line(table)  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+def app(built: tuple[Config, WritableStore]) -> Flask:
+    """The Linked Data server over the built bundled data."""
+    config, _store = built
+    return create_app(config, open_store(config.store))
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()

@@ -89,6 +89,11 @@ class Store(ABC):
     def files_dir(self) -> Path | None:
         """The folder of the files written with the current state (the dumps), or None."""
 
+    def version(self) -> str:
+        """A token that changes whenever the published state changes; cheap enough to ask on every request."""
+        manifest = self.manifest()
+        return str(manifest.get("built", "")) if manifest else ""
+
     def select(self, sparql: str) -> list[dict[str, str]]:
         """A SELECT query's rows as plain strings (IRIs and literal values), for programmatic use."""
         data = json.loads(self.query(sparql, "json"))

@@ -63,6 +63,7 @@ class OxigraphStore(WritableStore):
         self._memory: ox.Store | None = ox.Store() if path is None else None
         self._memory_manifest: dict[str, Any] | None = None
         self._memory_files: Path | None = None
+        self._memory_version = 0
         self._reader: ox.Store | None = None
         self._reader_generation: Path | None = None
         if path is not None and path.exists() and not path.is_dir():
@@ -78,6 +79,14 @@ class OxigraphStore(WritableStore):
             return None
         target = link.resolve()
         return target if (target / "oxigraph").is_dir() else None
+
+    def version(self) -> str:
+        if self.path is None:
+            return str(self._memory_version)
+        try:
+            return os.readlink(self.path / "current")
+        except OSError:
+            return ""
 
     def _store(self) -> ox.Store:
         if self._memory is not None:
@@ -220,6 +229,7 @@ class OxigraphStore(WritableStore):
             # the files live as long as the store does
             weakref.finalize(self, shutil.rmtree, str(files), True)
         self._memory = fresh
+        self._memory_version += 1
         self._memory_manifest = json.loads(json.dumps(change.manifest))
 
     def _clean_leftovers(self) -> None:

@@ -1,0 +1,43 @@
+"""The Linked Data server: ``create_app`` builds the Flask app over a store.
+
+Blueprints: ``linked_data`` (``/id/``, ``/doc/``, ``/graph/``, ``/context.jsonld``), ``site`` (the landing page,
+listings, search) and ``dumps``. The app reads the store on every request and notices a new build by the store's
+version token, so a running server serves each new state as soon as it is published.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+
+from publisher.config import Config, load_config
+from publisher.store import Store, open_store
+from publisher.web import dumps, errors, linked_data, site
+from publisher.web.http import add_cors
+from publisher.web.state import Published
+
+
+def create_app(config: Config | None = None, store: Store | None = None) -> Flask:
+    """The app for ``config`` (default: the settings from the environment), over ``store`` (default: the
+    store the settings name, opened read-only)."""
+    config = config or load_config()
+    app = Flask(__name__)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    state = Published(config, store if store is not None else open_store(config.store))
+    app.extensions["publisher"] = state
+    app.register_blueprint(linked_data.bp)
+    app.register_blueprint(site.bp)
+    app.register_blueprint(dumps.bp)
+    state.services["dumps.index"] = ("Downloads", "Alle Daten als Turtle, N-Triples (gzip) und JSON-LD")
+    state.services["linked_data.context"] = ("JSON-LD-Kontext", "Der @context aller JSON-LD-Dokumente")
+    errors.init_app(app)
+
+    @app.after_request
+    def cors(response: Response) -> Response:
+        return add_cors(response)
+
+    return app
+
+
+__all__ = ["create_app"]

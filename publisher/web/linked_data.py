@@ -1,0 +1,173 @@
+"""Dereferencing: things under ``/id/`` answer 303 See Other with their document under ``/doc/``, which
+negotiates Turtle, JSON-LD, N-Triples, RDF/XML and HTML; the publisher's named graphs answer under ``/graph/``.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import quote, unquote
+
+from flask import Blueprint, Response, render_template, request
+from rdflib import Graph
+
+from publisher.errors import HttpError, NotFoundError
+from publisher.formats import CONTEXT, serialize
+from publisher.resources import Description, json_ld_script
+from publisher.web.http import respond
+from publisher.web.negotiation import DOCUMENT_FORMATS, Representation, negotiate, split_suffix
+from publisher.web.pages import Linker, resource_page
+from publisher.web.state import Rendered, published
+
+bp = Blueprint("linked_data", __name__)
+
+#: Characters left as they are when a path is written into a link.
+PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
+
+def path_url(*segments: str) -> str:
+    """A root-relative URL of this app from unquoted path segments."""
+    return request.script_root + "/" + quote("/".join(segments), safe=PATH_SAFE)
+
+
+def page_number() -> int:
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        raise HttpError(400, f"page: '{raw}' is not a page number (1, 2, ...)")
+    return int(raw)
+
+
+def candidate_iris(section: str, rest: str, suffix: str | None = None) -> list[str]:
+    """The IRIs a request path may name: as decoded, and as sent (for IRIs stored with percent-encoding)."""
+    base = published().config.base_uri
+    found = [f"{base}{section}/{rest}"]
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+    if raw:
+        raw_path = raw.partition("?")[0]
+        if suffix and raw_path.endswith(suffix):
+            raw_path = raw_path[: -len(suffix)]
+        prefix = request.script_root + f"/{request.path.split('/')[1]}/"
+        if raw_path.startswith(prefix):
+            sent = f"{base}{section}/{raw_path[len(prefix) :]}"
+            if unquote(sent) != sent and sent not in found:
+                found.append(sent)
+    return found
+
+
+def _valid(iri: str) -> bool:
+    return not any(c in iri for c in '<>"{}|^`\\ \n\r\t')
+
+
+def _alternates(doc_path: str, current: Representation, query: str) -> list[str]:
+    return [
+        f'<{doc_path}{f.suffix}{query}>; rel="alternate"; type="{f.media_type}"'
+        for f in DOCUMENT_FORMATS
+        if f != current
+    ]
+
+
+def _page_links(doc_path: str, suffix: str, page: int, pages: int) -> list[str]:
+    if pages <= 1:
+        return []
+    links = [f'<{doc_path}{suffix}?page=1>; rel="first"', f'<{doc_path}{suffix}?page={pages}>; rel="last"']
+    if page > 1:
+        links.append(f'<{doc_path}{suffix}?page={page - 1}>; rel="prev"')
+    if page < pages:
+        links.append(f'<{doc_path}{suffix}?page={page + 1}>; rel="next"')
+    return links
+
+
+def rdf_body(graph: Graph, fmt: Representation) -> bytes:
+    return serialize(graph, fmt.name).encode("utf-8")
+
+
+@bp.route("/id/<path:rest>", methods=["GET", "HEAD"])
+def thing(rest: str) -> Response:
+    """A thing is not a document: 303 See Other to the document about it."""
+    resources = published().resources
+    if not any(_valid(iri) and resources.exists(iri) for iri in candidate_iris("id", rest)):
+        raise NotFoundError(f"no resource {published().config.base_uri}id/{rest}")
+    query = f"?{request.query_string.decode('latin-1')}" if request.query_string else ""
+    target = path_url("doc", rest) + query
+    response = Response(f"See {target}\n", status=303, content_type="text/plain; charset=utf-8")
+    response.headers["Location"] = target
+    response.vary.add("Accept")
+    return response
+
+
+@bp.route("/doc/<path:rest>", methods=["GET", "HEAD"])
+def document(rest: str) -> Response:
+    path, suffix = split_suffix(rest)
+    fmt = negotiate(request.accept_mimetypes, suffix)
+    page = page_number()
+    state = published()
+    candidates = [iri for iri in candidate_iris("id", path, suffix) if _valid(iri)]
+
+    def make() -> Rendered:
+        for iri in candidates:
+            description = state.resources.describe(iri, page)
+            if description is not None:
+                break
+        else:
+            raise NotFoundError(f"no resource {state.config.base_uri}id/{path}")
+        if page > description.pages:
+            raise NotFoundError(f"{description.iri}: page {page} does not exist (1 to {description.pages})")
+        doc_path = path_url("doc", path)
+        query = f"?page={page}" if page > 1 else ""
+        links = _alternates(doc_path, fmt, query) + _page_links(doc_path, fmt.suffix, page, description.pages)
+        if fmt.rdf:
+            return Rendered(rdf_body(description.graph, fmt), fmt.content_type, links)
+        return Rendered(_resource_html(description, doc_path), fmt.content_type, links)
+
+    rendered = state.cached(("doc", tuple(candidates), fmt.name, page), make)
+    location = None
+    if suffix is None:
+        location = path_url("doc", path) + fmt.suffix + (f"?page={page}" if page > 1 else "")
+    return respond(rendered, content_location=location)
+
+
+def _resource_html(description: Description, doc_path: str) -> bytes:
+    state = published()
+    linker = Linker(state.config.base_uri, request.script_root)
+    view = resource_page(description, linker)
+    return render_template(
+        "resource.html",
+        page=view,
+        doc_path=doc_path,
+        formats=DOCUMENT_FORMATS,
+        json_ld=json_ld_script(serialize(description.graph, "jsonld")),
+        linker=linker,
+    ).encode("utf-8")
+
+
+@bp.route("/graph/<path:rest>", methods=["GET", "HEAD"])
+def named_graph(rest: str) -> Response:
+    """A named graph of the publisher's own (reference data, entities, vocabulary): its whole content."""
+    path, suffix = split_suffix(rest)
+    fmt = negotiate(request.accept_mimetypes, suffix)
+    state = published()
+    iri = f"{state.config.base_uri}graph/{path}"
+
+    def make() -> Rendered:
+        graph = state.resources.graph_content(iri) if _valid(iri) else None
+        if graph is None:
+            raise NotFoundError(f"no graph {iri}")
+        doc_path = path_url("graph", path)
+        links = _alternates(doc_path, fmt, "")
+        if fmt.rdf:
+            return Rendered(rdf_body(graph, fmt), fmt.content_type, links)
+        html = render_template("graph.html", iri=iri, triples=len(graph), doc_path=doc_path, formats=DOCUMENT_FORMATS)
+        return Rendered(html.encode("utf-8"), fmt.content_type, links)
+
+    rendered = state.cached(("graph", path, fmt.name), make)
+    location = path_url("graph", path) + fmt.suffix if suffix is None else None
+    return respond(rendered, content_location=location)
+
+
+@bp.route("/context.jsonld", methods=["GET", "HEAD"])
+def context() -> Response:
+    """The JSON-LD context every JSON-LD document of the publisher uses (and carries inline)."""
+    body = json.dumps({"@context": CONTEXT}, indent=2, sort_keys=True).encode("utf-8")
+    return respond(Rendered(body, "application/ld+json"), vary=False)
+
+
+__all__ = ["bp", "candidate_iris", "page_number", "path_url"]

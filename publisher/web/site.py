@@ -1,0 +1,102 @@
+"""The pages for people that are not about one resource: the landing page, listings per type, search."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, render_template, request, url_for
+
+from publisher import __version__
+from publisher.errors import HttpError, NotFoundError
+from publisher.formats import CONTEXT
+from publisher.resources import LISTINGS, json_ld_script
+from publisher.web.http import respond
+from publisher.web.linked_data import page_number
+from publisher.web.negotiation import HTML
+from publisher.web.pages import Linker
+from publisher.web.state import Rendered, published
+
+bp = Blueprint("site", __name__)
+
+#: Longest search text accepted, in characters.
+SEARCH_LENGTH = 200
+
+
+def endpoints() -> list[tuple[str, str, str]]:
+    """(title, URL, what it is) of the services this app offers beside the pages."""
+    return [(title, url_for(endpoint), text) for endpoint, (title, text) in published().services.items()]
+
+
+def _html(template: str, **context: object) -> Rendered:
+    return Rendered(render_template(template, version=__version__, **context).encode("utf-8"), HTML.content_type)
+
+
+@bp.route("/", methods=["GET", "HEAD"])
+def landing() -> Response:
+    state = published()
+
+    def make() -> Rendered:
+        counts = state.resources.counts()
+        listings = [(slug, title, counts[slug]) for slug, (title, _c, _o) in LISTINGS.items() if counts[slug]]
+        manifest = state.manifest()
+        search_target = url_for("site.search", _external=False)
+        website = {
+            "@context": CONTEXT,
+            "@type": "WebSite",
+            "name": "Pressemitteilungen als Linked Open Data",
+            "url": state.config.base_uri,
+            "potentialAction": {
+                "@type": "SearchAction",
+                "target": state.config.base_uri.rstrip("/") + search_target + "?q={q}",
+                "query-input": "required name=q",
+            },
+        }
+        return _html(
+            "landing.html",
+            listings=listings,
+            newest=state.resources.newest_releases(10),
+            linker=Linker(state.config.base_uri, request.script_root),
+            endpoints=endpoints(),
+            triples=manifest.get("triples"),
+            built=manifest.get("built"),
+            json_ld=json_ld_script(website),
+        )
+
+    return respond(state.cached(("landing", request.script_root), make))
+
+
+@bp.route("/liste/<slug>", methods=["GET", "HEAD"])
+def listing(slug: str) -> Response:
+    if slug not in LISTINGS:
+        raise NotFoundError(f"no listing '{slug}' (listings: {', '.join(LISTINGS)})")
+    page = page_number()
+    state = published()
+
+    def make() -> Rendered:
+        result = state.resources.listing(slug, page)
+        if page > result.pages:
+            raise NotFoundError(f"listing '{slug}': page {page} does not exist (1 to {result.pages})")
+        return _html(
+            "listing.html",
+            slug=slug,
+            title=LISTINGS[slug][0],
+            result=result,
+            linker=Linker(state.config.base_uri, request.script_root),
+        )
+
+    return respond(state.cached(("listing", slug, page), make))
+
+
+@bp.route("/suche", methods=["GET", "HEAD"])
+def search() -> Response:
+    text = request.args.get("q", "").strip()
+    if len(text) > SEARCH_LENGTH:
+        raise HttpError(400, f"q: the search text has {len(text)} characters; at most {SEARCH_LENGTH} are accepted")
+    state = published()
+
+    def make() -> Rendered:
+        hits = state.resources.search(text) if text else []
+        return _html("search.html", text=text, hits=hits, linker=Linker(state.config.base_uri, request.script_root))
+
+    return respond(state.cached(("search", text), make))
+
+
+__all__ = ["bp", "endpoints"]
