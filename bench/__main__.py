@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import re
 import shutil
 import statistics
@@ -22,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.generate import generate
+from bench.report import machine, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,36 +56,6 @@ def touch_one(data: Path, round_number: int) -> None:
     marker = " Kontakt Pressestelle"
     first.write_text(
         text.replace(marker, f" Weitere Informationen folgen (Stand {round_number})." + marker, 1), "utf-8"
-    )
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory = ""
-    try:
-        kib = int(
-            next(
-                line for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
-            ).split()[1]
-        )
-        memory = f", {kib / 1024 / 1024:.0f} GiB RAM"
-    except (OSError, StopIteration):
-        pass
-    import pyoxigraph
-    import pyshacl
-    import rdflib
-
-    return (
-        f"{os.cpu_count()} cores ({cpu}){memory}; {platform.system()} {platform.release()}; "
-        f"Python {platform.python_version()}; pyoxigraph {pyoxigraph.__version__}, "
-        f"pySHACL {pyshacl.__version__}, rdflib {rdflib.__version__}"
     )
 
 
@@ -134,10 +104,10 @@ def _median(runs: list[Run], attribute: str) -> float:
 
 def write_report(output: Path, rows: list[tuple[int, list[Run], list[Run], list[Run], float]], runs: int) -> None:
     lines = [
-        "# Benchmarks",
+        "## Building",
         "",
         "Reproduce with `python -m bench` (all sizes) or `python -m bench --sizes 1000 --runs 3`; it rewrites this",
-        "file. Whole-process figures of `publisher build`, medians over the runs, measured one after the other on",
+        "section. Whole-process figures of `publisher build`, medians over the runs, measured one after the other on",
         "the machine below; peak memory is the resident set of the largest single process (the build or one of",
         "its workers), as the kernel reports it. The releases are synthetic (`bench/generate.py`), about 65",
         "triples each.",
@@ -160,7 +130,7 @@ def write_report(output: Path, rows: list[tuple[int, list[Run], list[Run], list[
         "release in at most 2 s.",
         "",
     ]
-    output.write_text("\n".join(lines), "utf-8")
+    write_section(output, "build", lines)
 
 
 if __name__ == "__main__":

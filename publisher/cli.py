@@ -423,5 +423,24 @@ def serve(
         app.run(host=host, port=port, threaded=True)
 
 
+@main.command("nginx-config")
+@click.option("--listen", default="80", show_default=True, help="nginx's listen address: a port, or host:port.")
+@click.option("--upstream", default="127.0.0.1:8080", show_default=True, help="Where `publisher serve` listens.")
+@click.option(
+    "--cache-dir", default="/var/cache/publisher", show_default=True, help="Folder for nginx's cache of responses."
+)
+@click.option(
+    "--standalone",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write a complete nginx.conf that keeps its pid, logs and temporary files in this folder.",
+)
+def nginx_config_command(listen: str, upstream: str, cache_dir: str, standalone: Path | None) -> None:
+    """Print the nginx configuration that puts a caching reverse proxy in front of `publisher serve`."""
+    from publisher.web.deploy import nginx_config, nginx_standalone
+
+    server = nginx_config(listen, upstream, cache_dir)
+    click.echo(nginx_standalone(standalone.resolve(), server) if standalone else server, nl=False)
+
+
 if __name__ == "__main__":
     main()

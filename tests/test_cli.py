@@ -123,6 +123,20 @@ HELP = {
     "query": ["SPARQL", "--format", "table", "json", "csv", "tsv", "--store"],
     "stats": ["--store", "--format"],
     "score": ["FOLDERS", "--errors", "--data"],
+    "serve": [
+        "--host",
+        "--port",
+        "--store",
+        "--base-uri",
+        "--production",
+        "--workers",
+        "--threads",
+        "--get",
+        "--accept",
+        "--headers",
+        "--access-log",
+    ],
+    "nginx-config": ["--listen", "--upstream", "--cache-dir", "--standalone"],
 }
 
 

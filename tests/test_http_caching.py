@@ -146,3 +146,30 @@ def test_a_new_build_is_served_at_once(tmp_path, runner) -> None:  # type: ignor
     assert after.status_code == 200
     assert "Neues Testgebiet" in after.get_data(as_text=True)
     assert after.headers["ETag"] != before.headers["ETag"]
+
+
+def test_repeated_requests_are_answered_alike(built: tuple[Config, WritableStore]) -> None:
+    """The second identical request is answered from the memo of the first: same status, headers and body."""
+    config, store = built
+    client = create_app(config, store).test_client()
+    for accept in ("text/turtle", "text/html", "application/ld+json"):
+        first = client.get("/doc/bezirk/treptow-koepenick", headers={"Accept": accept})
+        second = client.get("/doc/bezirk/treptow-koepenick", headers={"Accept": accept})
+        assert second.status_code == first.status_code == 200
+        assert second.data == first.data
+        assert sorted(second.headers.items()) == sorted(first.headers.items())
+        head = client.head("/doc/bezirk/treptow-koepenick", headers={"Accept": accept})
+        assert head.data == b"" and head.headers["ETag"] == first.headers["ETag"]
+        weak = client.get(
+            "/doc/bezirk/treptow-koepenick", headers={"Accept": accept, "If-None-Match": "W/" + first.headers["ETag"]}
+        )
+        assert weak.status_code == 304
+        assert weak.headers["Access-Control-Allow-Origin"] == "*"
+        assert weak.headers["Vary"] == "Accept"
+    # a page that is not asked again in the same way is answered afresh
+    other = client.get("/doc/bezirk/treptow-koepenick", headers={"Accept": "text/turtle;q=0.9, text/html"})
+    assert other.mimetype == "text/html"
+    # ranges go to the app, which answers them from the file
+    ranged = client.get("/dumps/dataset.ttl", headers={"Range": "bytes=0-9"})
+    assert ranged.status_code == 206 and len(ranged.data) == 10
+    ranged.close()

@@ -13,6 +13,7 @@ from publisher.config import Config, load_config
 from publisher.store import Store, open_store
 from publisher.web import dumps, errors, linked_data, site
 from publisher.web.http import add_cors
+from publisher.web.memo import ResponseMemo
 from publisher.web.state import Published
 
 
@@ -32,6 +33,7 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Flas
     state.services["dumps.index"] = ("Downloads", "Alle Daten als Turtle, N-Triples (gzip) und JSON-LD")
     state.services["linked_data.context"] = ("JSON-LD-Kontext", "Der @context aller JSON-LD-Dokumente")
     errors.init_app(app)
+    app.wsgi_app = ResponseMemo(app.wsgi_app, state, config.response_cache)  # type: ignore[method-assign]
 
     @app.after_request
     def cors(response: Response) -> Response:

@@ -11,6 +11,7 @@ import hashlib
 
 from flask import Response, request
 
+from publisher.web.memo import MEMORABLE
 from publisher.web.state import Rendered, published
 
 #: Headers a script on another origin may read.
@@ -36,13 +37,14 @@ def respond(
         response.headers["Content-Location"] = content_location
     if status == 200:
         state = published()
-        response.set_etag(etag_of(rendered.body))
+        response.set_etag(rendered.etag)
         modified = state.last_modified()
         if modified is not None:
             response.last_modified = modified
         response.cache_control.public = True
         response.cache_control.max_age = state.config.cache_max_age
         response.make_conditional(request)
+        request.environ[MEMORABLE] = True
     return response
 
 

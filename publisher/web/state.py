@@ -6,6 +6,7 @@ changes and nothing rendered from the old state is served again.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -29,6 +30,12 @@ class Rendered:
     body: bytes
     content_type: str
     links: list[str] = field(default_factory=list)
+    #: A strong validator: a hash of the body, computed once.
+    etag: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.etag:
+            self.etag = hashlib.sha256(self.body).hexdigest()[:40]
 
 
 class ResponseCache:
@@ -53,6 +60,21 @@ class ResponseCache:
                 self._entries.popitem(last=False)
         return value
 
+    def get(self, key: tuple[Any, ...]) -> Any:
+        with self._lock:
+            value = self._entries.get(key)
+            if value is not None:
+                self._entries.move_to_end(key)
+            return value
+
+    def put(self, key: tuple[Any, ...], value: Any) -> None:
+        if self.capacity <= 0:
+            return
+        with self._lock:
+            self._entries[key] = value
+            while len(self._entries) > self.capacity:
+                self._entries.popitem(last=False)
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
@@ -70,6 +92,7 @@ class Published:
         self.services: dict[str, tuple[str, str]] = {}
         self._version: str | None = None
         self._manifest: dict[str, Any] = {}
+        self._last_modified: datetime | None = None
         self._lock = threading.Lock()
 
     def version(self) -> str:
@@ -80,6 +103,10 @@ class Published:
                 if version != self._version:
                     self.cache.clear()
                     self._manifest = self.store.manifest() or {}
+                    built = self._manifest.get("built")
+                    self._last_modified = (
+                        datetime.strptime(str(built), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC) if built else None
+                    )
                     self._version = version
         return version
 
@@ -88,10 +115,10 @@ class Published:
         return self._manifest
 
     def last_modified(self) -> datetime | None:
-        built = self.manifest().get("built")
-        if not built:
-            return None
-        return datetime.strptime(str(built), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        """When the state last seen by ``version`` was built (every view has asked for the version before)."""
+        if self._version is None:
+            self.version()
+        return self._last_modified
 
     def cached(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
         version = self.version()

@@ -1,0 +1,257 @@
+"""HTTP benchmark: one press release as Turtle and as HTML, under the production server, against nginx.
+
+    python -m bench.http [--rounds 3] [--duration 10] [--connections 32] [--output BENCHMARKS.md]
+
+Needs wrk and nginx on the PATH (Debian: ``apt-get install wrk nginx-light``). Builds the bundled data into a
+temporary store, starts ``publisher serve --production`` (gunicorn, 2 workers), and one nginx that serves (a)
+the very bytes the publisher sends, as static files: the machine's ceiling, and (b) the publisher through the
+caching reverse proxy that ``publisher nginx-config`` writes. Then, for each round and each representation, wrk
+loads the three in turn (``wrk -t2 -cN -dD --latency``) on loopback. Medians over the rounds are quoted, and
+each target's throughput as a share of nginx's static throughput measured in the same round.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.report import machine, write_section
+from publisher.web.deploy import nginx_config, nginx_standalone
+
+ROOT = Path(__file__).resolve().parent.parent
+RELEASE = "/doc/pressemitteilung/2025-01-17-3-bezirkliches-benn-treffen-hat-stattgefunden"
+REPRESENTATIONS = {"Turtle": ("text/turtle", ".ttl"), "HTML": ("text/html", ".html")}
+TARGETS = (
+    "nginx, static file",
+    "bare WSGI app (gunicorn)",
+    "publisher (gunicorn)",
+    "publisher behind nginx cache",
+)
+
+
+@dataclass
+class Load:
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(url: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
+def fetch(url: str, accept: str) -> tuple[bytes, str]:
+    with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept": accept}), timeout=10) as response:
+        return response.read(), response.headers.get("X-Cache-Status", "")
+
+
+def milliseconds(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(url: str, accept: str, duration: int, connections: int) -> Load:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-H", f"Accept: {accept}", url]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    if "Non-2xx" in output or "Socket errors" in output:
+        raise SystemExit(f"wrk saw errors at {url}:\n{output}")
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    p50 = milliseconds(re.search(r"\s50%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
+    p99 = milliseconds(re.search(r"\s99%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
+    return Load(rate, p50, p99)
+
+
+def write_nginx_config(folder: Path, static_port: int, proxy_port: int, upstream: int) -> Path:
+    """One nginx: the static files of ``folder/static``, and the publisher's caching proxy."""
+    proxy = nginx_config(f"127.0.0.1:{proxy_port}", f"127.0.0.1:{upstream}", str(folder / "cache"))
+    static = f"""types {{ text/turtle ttl; text/html html; }}
+    server {{ listen 127.0.0.1:{static_port}; root {folder / "static"}; }}"""
+    config = folder / "nginx.conf"
+    config.write_text(nginx_standalone(folder, proxy, workers=2, extra=static), "utf-8")
+    return config
+
+
+def start_ceiling(body: Path, media_type: str, port: int) -> subprocess.Popen[bytes]:
+    """gunicorn, configured as the publisher configures it, serving ``body`` from a bare WSGI app."""
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-w",
+        "2",
+        "-k",
+        "gthread",
+        "--threads",
+        "4",
+        "--keep-alive",
+        "5",
+        "-b",
+        f"127.0.0.1:{port}",
+        "bench.ceiling:app",
+    ]
+    environment = {**os.environ, "CEILING_FILE": str(body), "CEILING_TYPE": media_type}
+    process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(f"http://127.0.0.1:{port}/")
+    return process
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
+    args = parser.parse_args()
+    for tool in ("wrk", "nginx"):
+        if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
+            raise SystemExit(f"{tool} is not installed (Debian: apt-get install wrk nginx-light)")
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+
+    with tempfile.TemporaryDirectory(prefix="publisher-http-bench-") as tmp:
+        folder = Path(tmp)
+        folder.chmod(0o755)  # nginx's workers run as another user when nginx is started by root
+        store = folder / "store"
+        publisher = [sys.executable, "-m", "publisher.cli"]
+        subprocess.run([*publisher, "build", "--store", str(store), "--quiet"], check=True, capture_output=True)
+        app_port, static_port, proxy_port, ceiling_port = free_port(), free_port(), free_port(), free_port()
+        server = subprocess.Popen(
+            [*publisher, "serve", "--production", "--store", str(store), "--port", str(app_port), "--workers", "2"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        started_nginx = False
+        try:
+            app = f"http://127.0.0.1:{app_port}"
+            wait_for(app + "/")
+            (folder / "static").mkdir()
+            for accept, suffix in REPRESENTATIONS.values():
+                body, _cache = fetch(app + RELEASE, accept)
+                (folder / "static" / f"release{suffix}").write_bytes(body)
+            config = write_nginx_config(folder, static_port, proxy_port, app_port)
+            subprocess.run([nginx, "-c", str(config)], check=True)
+            started_nginx = True
+            proxy = f"http://127.0.0.1:{proxy_port}"
+            wait_for(proxy + "/")
+            for accept, _suffix in REPRESENTATIONS.values():
+                fetch(proxy + RELEASE, accept)
+                _body, status = fetch(proxy + RELEASE, accept)
+                assert status == "HIT", f"the proxy did not cache {accept}: {status}"
+
+            results: dict[tuple[str, str], list[Load]] = {}
+            shares: dict[tuple[str, str], list[float]] = {}
+            for round_number in range(args.rounds):
+                for name, (accept, suffix) in REPRESENTATIONS.items():
+                    ceiling = start_ceiling(folder / "static" / f"release{suffix}", accept, ceiling_port)
+                    urls = {
+                        TARGETS[0]: f"http://127.0.0.1:{static_port}/release{suffix}",
+                        TARGETS[1]: f"http://127.0.0.1:{ceiling_port}/",
+                        TARGETS[2]: app + RELEASE,
+                        TARGETS[3]: proxy + RELEASE,
+                    }
+                    loads = {}
+                    for target, url in urls.items():
+                        time.sleep(2)  # what the previous run left queued is answered before the next starts
+                        loads[target] = wrk(url, accept, args.duration, args.connections)
+                    ceiling.terminate()
+                    ceiling.wait(timeout=30)
+                    for target, load in loads.items():
+                        results.setdefault((name, target), []).append(load)
+                        share = load.requests_per_second / loads[TARGETS[0]].requests_per_second
+                        shares.setdefault((name, target), []).append(share)
+                        print(
+                            f"round {round_number + 1} {name:6} {target:30} {load.requests_per_second:9.0f} req/s "
+                            f"p50 {load.p50_ms:6.2f} ms p99 {load.p99_ms:6.2f} ms ({share:.0%} of nginx)",
+                            file=sys.stderr,
+                        )
+        finally:
+            if started_nginx:
+                subprocess.run([nginx, "-c", str(folder / "nginx.conf"), "-s", "stop"], check=False)
+            server.terminate()
+            server.wait(timeout=30)
+    write_report(args, results, shares)
+
+
+def write_report(
+    args: argparse.Namespace, results: dict[tuple[str, str], list[Load]], shares: dict[tuple[str, str], list[float]]
+) -> None:
+    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.splitlines()[0]
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    nginx_version = subprocess.run([nginx, "-v"], capture_output=True, text=True).stderr.strip()
+    lines = [
+        "## Serving",
+        "",
+        "Reproduce with `python -m bench.http` (needs `wrk` and `nginx`, Debian packages `wrk` and `nginx-light`);",
+        "it rewrites this section. One press release (the bundled one) as Turtle and as HTML, loaded by",
+        f"`wrk -t2 -c{args.connections} -d{args.duration}s --latency` on loopback, on the same two cores as the",
+        "servers:",
+        "",
+        "* **nginx, static file**: nginx serving the very bytes the publisher sends, from a file: the machine's",
+        "  ceiling;",
+        "* **bare WSGI app (gunicorn)**: the same bytes from a WSGI app that does nothing else (`bench/ceiling.py`),",
+        "  under gunicorn configured as the publisher configures it: the ceiling of a Python server here;",
+        "* **publisher (gunicorn)**: `publisher serve --production` (gunicorn, 2 worker processes with 4 threads",
+        "  each), answering from its in-process cache of rendered representations;",
+        "* **publisher behind nginx cache**: the same server behind the caching reverse proxy that",
+        "  `publisher nginx-config` writes, the documented production set-up.",
+        "",
+        f"Machine: {machine()}; {wrk_version.split(' [')[0]}; {nginx_version.replace('nginx version: ', '')}.",
+        f"Measured: {time.strftime('%Y-%m-%d')}, {args.rounds} rounds; each round loads the three targets in turn.",
+        "Medians over the rounds; the share of nginx is the median of the per-round ratios.",
+        "",
+        "| representation | server | requests/s | share of nginx | p50 | p99 |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for name in REPRESENTATIONS:
+        for target in TARGETS:
+            loads = results[(name, target)]
+            rate = statistics.median(load.requests_per_second for load in loads)
+            p50 = statistics.median(load.p50_ms for load in loads)
+            p99 = statistics.median(load.p99_ms for load in loads)
+            share = statistics.median(shares[(name, target)])
+            lines.append(f"| {name} | {target} | {rate:,.0f} | {share:.0%} | {p50:.2f} ms | {p99:.2f} ms |")
+    verdicts = []
+    for target in TARGETS[2:]:
+        met = all(
+            statistics.median(shares[(name, target)]) >= 0.25
+            and statistics.median(load.p99_ms for load in results[(name, target)]) < 20
+            for name in REPRESENTATIONS
+        )
+        verdicts.append(f"{target}: {'met' if met else 'not met'}")
+    lines += [
+        "",
+        "Target: at least 25% of nginx's throughput for a cached representation, with p99 under 20 ms. "
+        + "; ".join(verdicts)
+        + ".",
+        "",
+    ]
+    write_section(args.output, "http", lines)
+    os.sync()
+
+
+if __name__ == "__main__":
+    main()
