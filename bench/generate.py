@@ -146,7 +146,8 @@ def release(i: int, rng: random.Random) -> tuple[str, str]:
         f"{role} {mayor}: „{quote} Ich lade alle herzlich ein, vorbeizukommen und mitzumachen.“ "
         f"Weitere Termine werden rechtzeitig bekannt gegeben. "
         f"Kontakt Pressestelle {street} {postcode} Berlin "
-        f"Tel.: (030) 9029{rng.randrange(1, 9)} - {rng.randrange(1000, 9999)} "
+        # a press office has a few telephone numbers, not one per release
+        f"Tel.: (030) 9029{sum(map(ord, district)) % 9 + 1} - {2300 + rng.randrange(3)} "
         f"E-Mail E-Mail Pressestelle Folgen Sie uns Facebook Instagram YouTube"
     )
     return f"{published.isoformat()}-{i:06d}.txt", text

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,7 +57,6 @@ _SPARQL_STRING = re.compile(r'[\\"\n\r]')
 DEPENDENT = tuple(
     SDO[c] for c in ("Role", "OrganizationRole", "ContactPoint", "PostalAddress", "Quotation", "ImageObject")
 )
-_DEPENDENT_VALUES = " ".join(f"<{c}>" for c in DEPENDENT)
 #: Namespaces of terms, whose labels are the vocabulary's business, not a description's.
 _VOCABULARIES = ("http://www.w3.org/", "https://schema.org/", "http://schema.org/", str(PM))
 
@@ -73,17 +74,14 @@ def sparql_string(text: str) -> str:
     )
 
 
-def _part_filter(iri: str) -> Any:
-    """A SPARQL filter that holds for the parts of ``iri``: blank nodes, its fragments, dependent resources."""
-    prefix = sparql_string(iri + "#")
-
-    def part(var: str) -> str:
-        return (
-            f"FILTER(isBlank({var}) || STRSTARTS(STR({var}), {prefix}) || "
-            f"EXISTS {{ {var} a ?dependent . VALUES ?dependent {{ {_DEPENDENT_VALUES} }} }})"
-        )
-
-    return part
+#: What each listing shows as a member's name, and its date (None: no date).
+_LISTING_TERMS: dict[str, tuple[URIRef, URIRef | None]] = {
+    slug: (
+        SDO.headline if slug == "pressemitteilungen" else SDO.name,
+        SDO.datePublished if slug == "pressemitteilungen" else SDO.startDate if slug == "veranstaltungen" else None,
+    )
+    for slug in LISTINGS
+}
 
 
 @dataclass
@@ -122,6 +120,9 @@ class Resources:
     def __init__(self, store: Store, page_size: int = 50) -> None:
         self.store = store
         self.page_size = page_size
+        # what is sorted once per published state: the resources linking to one, the members of a listing
+        self._lists: OrderedDict[tuple[str, str], list[Any]] = OrderedDict()
+        self._lock = threading.Lock()
 
     def _construct(self, query: str) -> Graph:
         graph = Graph()
@@ -134,40 +135,94 @@ class Resources:
         return self.store.ask(f"ASK {{ {sparql_iri(iri)} ?p ?o }}")
 
     def describe(self, iri: str, page: int = 1) -> Description | None:
-        """The description of ``iri``, with page ``page`` of what links to it; None when nothing is known."""
-        node = sparql_iri(iri)
-        part = _part_filter(iri)
-        own = self._construct(f"""
-            CONSTRUCT {{ ?s ?p ?o }} WHERE {{
-              {{ BIND({node} AS ?s) ?s ?p ?o }}
-              UNION {{ {node} ?p1 ?s . {part("?s")} ?s ?p ?o }}
-              UNION {{ {node} ?p1 ?x . {part("?x")} ?x ?p2 ?s . {part("?s")} ?s ?p ?o }}
-            }}""")
-        if not any(True for _ in own.triples((URIRef(iri), None, None))):
+        """The description of ``iri``, with page ``page`` of what links to it; None when nothing is known.
+
+        Every query is bound to the resources it asks about (no pattern is evaluated over the whole store), so a
+        description costs about the same in a store of a thousand releases as in one of a hundred thousand;
+        only the list of what links to the resource grows with it."""
+        own = self._closure(iri)
+        subject = URIRef(iri)
+        if not any(True for _ in own.triples((subject, None, None))):
             return None
-        prefix = sparql_string(iri + "#")
         page = max(1, page)
-        total_rows = self.store.select(f"""
-            SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p {node} . FILTER(!STRSTARTS(STR(?s), {prefix})) }}""")
-        incoming = self._construct(f"""
-            CONSTRUCT {{ ?s ?p {node} }} WHERE {{
-              {{ SELECT ?s ?p WHERE {{ ?s ?p {node} . FILTER(!STRSTARTS(STR(?s), {prefix})) }}
-                 ORDER BY ?p ?s LIMIT {self.page_size} OFFSET {(page - 1) * self.page_size} }}
-            }}""")
-        graph = own + incoming
-        roles = [s for s in incoming.subjects() if isinstance(s, URIRef)]
+        incoming = self._incoming(iri)
+        graph = own
+        start = (page - 1) * self.page_size
+        for linking, prop in incoming[start : start + self.page_size]:
+            graph.add((linking, prop, subject))
+        self._add_labels(graph, iri)
+        roles = [
+            s
+            for s, _p in incoming[start : start + self.page_size]
+            if any(t in (SDO.OrganizationRole, SDO.Role) for t in graph.objects(s, RDF.type))
+        ]
         if roles:
             # who holds a role in an organisation: the people behind the roles that link to it, and the roles' terms
             values = " ".join(sparql_iri(str(r)) for r in roles)
             graph += self._construct(f"""
                 CONSTRUCT {{ ?person <{SDO.memberOf}> ?role . ?role ?p ?o }} WHERE {{
-                  VALUES ?role {{ {values} }} ?role a ?type . VALUES ?type {{ {_DEPENDENT_VALUES} }}
-                  ?role ?p ?o . OPTIONAL {{ ?person <{SDO.memberOf}> ?role }}
+                  VALUES ?role {{ {values} }}
+                  {{ ?role ?p ?o }} UNION {{ ?person <{SDO.memberOf}> ?role }}
                 }}""")
-        self._add_labels(graph, iri)
+            self._add_labels(graph, iri)
         bind_prefixes(graph)
-        total = int(total_rows[0]["n"]) if total_rows else 0
-        return Description(iri, graph, total, page, self.page_size)
+        return Description(iri, graph, len(incoming), page, self.page_size)
+
+    def _incoming(self, iri: str) -> list[tuple[URIRef, URIRef]]:
+        """(subject, property) of every triple that links to ``iri`` from elsewhere, in the order pages list them:
+        by property, then by the linking IRI from the last to the first (newest press releases first, since a
+        release's IRI begins with its date). Sorted here: the store sorts IRIs far more slowly."""
+        key = (self.store.version(), iri)
+        with self._lock:
+            if key in self._lists:
+                self._lists.move_to_end(key)
+                return self._lists[key]
+        rows = self.store.select(f"SELECT ?s ?p WHERE {{ ?s ?p {sparql_iri(iri)} . FILTER(isIRI(?s)) }}")
+        fragment = iri + "#"
+        found = [(URIRef(r["s"]), URIRef(r["p"])) for r in rows if not r["s"].startswith(fragment)]
+        found.sort(key=lambda row: row[0], reverse=True)
+        found.sort(key=lambda row: row[1])
+        with self._lock:
+            self._lists[key] = found
+            while len(self._lists) > 64:
+                self._lists.popitem(last=False)
+        return found
+
+    def _closure(self, iri: str) -> Graph:
+        """The triples of ``iri`` and of its parts, two levels deep, with the types of everything they link to.
+
+        Level by level, each query bound to the resources of its level: a part is a fragment of ``iri``, a blank
+        node, or a resource of a dependent class (whose type comes with the level before)."""
+        graph = Graph()
+        frontier: set[URIRef] = {URIRef(iri)}
+        seen: set[URIRef] = set()
+        for _level in range(3):
+            values = " ".join(sparql_iri(str(n)) for n in sorted(frontier))
+            level = self._construct(f"""
+                CONSTRUCT {{ ?x ?p ?o . ?o a ?type }} WHERE {{
+                  VALUES ?x {{ {values} }} ?x ?p ?o OPTIONAL {{ ?o a ?type }}
+                }}""")
+            for term in {o for o in level.objects(None, RDF.type) if str(o).startswith(_VOCABULARIES)}:
+                level.remove((term, RDF.type, None))  # what a class is, is the vocabulary's business
+            if any(isinstance(o, BNode) for o in level.objects()):
+                level += self._construct(f"""
+                    CONSTRUCT {{ ?b ?p ?o }} WHERE {{
+                      VALUES ?x {{ {values} }} ?x ?q ?b . FILTER(isBlank(?b)) ?b ?p ?o }}""")
+            graph += level
+            seen |= frontier
+            frontier = {
+                o
+                for x in frontier
+                for o in graph.objects(x, None)
+                if isinstance(o, URIRef) and o not in seen and self._is_part(graph, iri, o)
+            }
+            if not frontier:
+                break
+        return graph
+
+    @staticmethod
+    def _is_part(graph: Graph, iri: str, node: URIRef) -> bool:
+        return str(node).startswith(iri + "#") or any(t in DEPENDENT for t in graph.objects(node, RDF.type))
 
     def graph_content(self, graph: str) -> Graph | None:
         """Everything in the named graph ``graph``; None when there is no such graph."""
@@ -179,11 +234,12 @@ class Resources:
 
     def _add_labels(self, graph: Graph, iri: str) -> None:
         """The types and labels of every resource the description names but does not describe."""
-        described = {
-            s for s in graph.subjects() if isinstance(s, URIRef) and any(True for _ in graph.objects(s, RDF.type))
-        }
-        named = {n for t in graph for n in (t[0], t[2]) if isinstance(n, URIRef)} - described
-        named = {n for n in named if not str(n).startswith(_VOCABULARIES)}
+        labelled = {s for label in LABELS for s in graph.subjects(label, None)}
+        typed = set(graph.subjects(RDF.type, None))
+        named = {n for t in graph for n in (t[0], t[2]) if isinstance(n, URIRef)}
+        named = {n for n in named - labelled if not str(n).startswith(_VOCABULARIES)}
+        # parts without a label of their own (an address) are described already
+        named = {n for n in named if not (n in typed and self._is_part(graph, iri, n))}
         if not named:
             return
         values = " ".join(sparql_iri(str(n)) for n in sorted(named))
@@ -204,25 +260,52 @@ class Resources:
         return {slug: sum(by_type.get(c, 0) for c in classes) for slug, (_t, classes, _o) in LISTINGS.items()}
 
     def listing(self, slug: str, page: int = 1, size: int | None = None) -> Page:
-        _title, classes, order = LISTINGS[slug]
+        """Page ``page`` of a listing: newest first for press releases and events, by name for the rest."""
         size = size or self.page_size
+        members = self._members(slug)
+        start = (max(1, page) - 1) * size
+        chosen = members[start : start + size]
+        label, date = _LISTING_TERMS[slug]
+        found: dict[str, dict[str, str]] = {iri: {"s": iri, "label": iri, "date": ""} for iri, _key in chosen}
+        if chosen:
+            values = " ".join(sparql_iri(iri) for iri, _key in chosen)
+            wanted = f"{{ ?s <{label}> ?label }}" + (f" UNION {{ ?s <{date}> ?date }}" if date else "")
+            for row in self.store.select(f"SELECT ?s ?label ?date WHERE {{ VALUES ?s {{ {values} }} {wanted} }}"):
+                entry = found[row["s"]]
+                if "label" in row and (entry["label"] == entry["s"] or row["label"] < entry["label"]):
+                    entry["label"] = row["label"]
+                if "date" in row:
+                    entry["date"] = max(entry["date"], row["date"])
+        return Page([found[iri] for iri, _key in chosen], max(1, page), size, len(members))
+
+    def _members(self, slug: str) -> list[tuple[str, str]]:
+        """(IRI, sort key) of every member of a listing, sorted; kept per published state. Only the sort key is
+        asked for (a date, or the name where a listing is by name), and sorted here: the store sorts a whole class
+        far more slowly than Python does."""
+        key = (self.store.version(), "listing:" + slug)
+        with self._lock:
+            if key in self._lists:
+                self._lists.move_to_end(key)
+                return self._lists[key]
+        _title, classes, order = LISTINGS[slug]
         values = " ".join(sparql_iri(c) for c in classes)
-        total = self.store.select(
-            f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ VALUES ?type {{ {values} }} ?s a ?type }}"
-        )
-        label = "COALESCE(?headline, ?name, STR(?s))"
-        date = f"?s {sparql_iri(str(SDO.datePublished))}|{sparql_iri(str(SDO.startDate))} ?date ."
-        sort = "DESC(?date) ?label" if order == "date" else "LCASE(?label)"
-        rows = self.store.select(f"""
-            SELECT ?s (SAMPLE(?l) AS ?label) (SAMPLE(?d) AS ?date) WHERE {{
-              {{ SELECT DISTINCT ?s WHERE {{ VALUES ?type {{ {values} }} ?s a ?type }} }}
-              OPTIONAL {{ ?s {sparql_iri(str(SDO.headline))} ?headline }}
-              OPTIONAL {{ ?s {sparql_iri(str(SDO.name))} ?name }}
-              OPTIONAL {{ {date} }}
-              BIND({label} AS ?l) BIND(STR(?date) AS ?d)
-            }} GROUP BY ?s ORDER BY {sort}
-            LIMIT {size} OFFSET {(max(1, page) - 1) * size}""")
-        return Page(rows, max(1, page), size, int(total[0]["n"]) if total else 0)
+        label, date = _LISTING_TERMS[slug]
+        sort_by = date if order == "date" and date else label
+        every = {row["s"] for row in self.store.select(f"SELECT ?s WHERE {{ VALUES ?type {{ {values} }} ?s a ?type }}")}
+        keys: dict[str, str] = {}
+        for row in self.store.select(
+            f"SELECT ?s ?key WHERE {{ VALUES ?type {{ {values} }} ?s a ?type ; <{sort_by}> ?key }}"
+        ):
+            keys[row["s"]] = max(keys.get(row["s"], row["key"]), row["key"])
+        if order == "date":
+            members = sorted(((iri, keys.get(iri, "")) for iri in every), key=lambda m: (m[1], m[0]), reverse=True)
+        else:
+            members = sorted(((iri, keys.get(iri, iri)) for iri in every), key=lambda m: (m[1].casefold(), m[0]))
+        with self._lock:
+            self._lists[key] = members
+            while len(self._lists) > 64:
+                self._lists.popitem(last=False)
+        return members
 
     def newest_releases(self, count: int = 10) -> list[dict[str, str]]:
         return self.listing("pressemitteilungen", 1, count).items
