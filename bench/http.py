@@ -28,6 +28,7 @@ from pathlib import Path
 
 from bench.report import machine, write_section
 from publisher.web.deploy import nginx_config, nginx_standalone
+from publisher.web.server import DEFAULT_THREADS
 
 ROOT = Path(__file__).resolve().parent.parent
 RELEASE = "/doc/pressemitteilung/2025-01-17-3-bezirkliches-benn-treffen-hat-stattgefunden"
@@ -107,7 +108,7 @@ def start_ceiling(body: Path, media_type: str, port: int) -> subprocess.Popen[by
         "-k",
         "gthread",
         "--threads",
-        "4",
+        str(DEFAULT_THREADS),
         "--keep-alive",
         "5",
         "-b",
@@ -214,8 +215,8 @@ def write_report(
         "  ceiling;",
         "* **bare WSGI app (gunicorn)**: the same bytes from a WSGI app that does nothing else (`bench/ceiling.py`),",
         "  under gunicorn configured as the publisher configures it: the ceiling of a Python server here;",
-        "* **publisher (gunicorn)**: `publisher serve --production` (gunicorn, 2 worker processes with 4 threads",
-        "  each), answering from its in-process cache of rendered representations;",
+        "* **publisher (gunicorn)**: `publisher serve --production --workers 2` (gunicorn, 2 worker processes with",
+        f"  {DEFAULT_THREADS} threads each), answering from its in-process memo of rendered responses;",
         "* **publisher behind nginx cache**: the same server behind the caching reverse proxy that",
         "  `publisher nginx-config` writes, the documented production set-up.",
         "",

@@ -365,7 +365,7 @@ def score(folders: tuple[Path, ...], errors: bool, base_uri: str | None, data_di
 )
 @click.option("--production", is_flag=True, help="Serve with gunicorn: several worker processes, threads, keep-alive.")
 @click.option("--workers", type=int, help="With --production: worker processes; 0 = one per core (PUBLISHER_WORKERS).")
-@click.option("--threads", type=int, default=4, show_default=True, help="With --production: threads per worker.")
+@click.option("--threads", type=int, help="With --production: threads per worker (default 2).")
 @click.option("--access-log", is_flag=True, help="With --production: log every request to stdout.")
 @click.option("--get", "get_path", metavar="PATH", help="Answer one request for PATH, print the body, and exit.")
 @click.option("--accept", metavar="TYPE", help="With --get: the Accept header to send.")
@@ -377,7 +377,7 @@ def serve(
     base_uri: str | None,
     production: bool,
     workers: int | None,
-    threads: int,
+    threads: int | None,
     access_log: bool,
     get_path: str | None,
     accept: str | None,
@@ -414,10 +414,10 @@ def serve(
         sys.stdout.flush()
         sys.exit(0 if response.status_code < 400 else 1)
     if production:
-        from publisher.web.server import run_production
+        from publisher.web.server import DEFAULT_THREADS, run_production
 
         target.close()
-        run_production(app, host, port, config.workers, threads, access_log)
+        run_production(app, host, port, config.workers, threads or DEFAULT_THREADS, access_log)
     else:
         click.echo(f"Serving {config.store} as {config.base_uri} on http://{host}:{port}/", err=True)
         app.run(host=host, port=port, threaded=True)

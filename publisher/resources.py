@@ -12,7 +12,7 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -107,7 +107,6 @@ class Description:
     incoming_total: int = 0
     page: int = 1
     page_size: int = 50
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -343,4 +342,14 @@ def json_ld_script(document: str | dict[str, Any]) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-__all__ = ["LISTINGS", "RDF", "Description", "Page", "Resources", "json_ld_script", "label_of", "sparql_iri"]
+__all__ = [
+    "DEPENDENT",
+    "LISTINGS",
+    "Description",
+    "Page",
+    "Resources",
+    "json_ld_script",
+    "label_of",
+    "sparql_iri",
+    "sparql_string",
+]

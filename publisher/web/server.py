@@ -14,6 +14,10 @@ from gunicorn.app.base import BaseApplication
 
 from publisher.web.state import published
 
+#: Threads per worker process: two keep the tail latency low (the threads of a process share one interpreter
+#: lock) while one thread waits on a slow client; more add little throughput on the memo's fast path.
+DEFAULT_THREADS = 2
+
 
 class ProductionServer(BaseApplication):  # type: ignore[misc]
     """gunicorn, configured from the publisher's settings rather than from its command line."""
@@ -59,4 +63,4 @@ def run_production(app: Flask, host: str, port: int, workers: int, threads: int,
     ProductionServer(app, production_options(host, port, workers, threads, access_log)).run()
 
 
-__all__ = ["ProductionServer", "production_options", "run_production"]
+__all__ = ["DEFAULT_THREADS", "ProductionServer", "production_options", "run_production"]
