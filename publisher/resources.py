@@ -15,6 +15,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
@@ -61,9 +62,18 @@ DEPENDENT = tuple(
 _VOCABULARIES = ("http://www.w3.org/", "https://schema.org/", "http://schema.org/", str(PM))
 
 
+def is_iri(text: str) -> bool:
+    """Whether ``text`` is an absolute IRI (RFC 3987), as the store's own parser judges it."""
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return True
+
+
 def sparql_iri(iri: str) -> str:
-    """An IRI as it may stand in a SPARQL query; anything that could end the IRI is refused."""
-    if any(c in iri for c in '<>"{}|^`\\ \n\r\t'):
+    """An IRI as it may stand in a SPARQL query; anything that is not an IRI is refused."""
+    if not is_iri(iri):
         raise ValueError(f"not an IRI: {iri!r}")
     return f"<{iri}>"
 
@@ -348,6 +358,7 @@ __all__ = [
     "Description",
     "Page",
     "Resources",
+    "is_iri",
     "json_ld_script",
     "label_of",
     "sparql_iri",

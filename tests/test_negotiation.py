@@ -171,3 +171,24 @@ def test_other_methods_are_405_in_the_error_shape(client: FlaskClient) -> None:
         "error": f"POST is not allowed at {DOC}",
     }
     assert "GET" in response.headers["Allow"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/doc/%00",
+        "/id/%ZZ",
+        "/doc/%ZZ.jsonld",
+        "/graph/%ZZ",
+        "/id/a%3Eb",
+        "/doc/a%22b%3C",
+        "/doc/..%2f..%2fetc%2fpasswd",
+        "/dumps/%2e%2e%2fmanifest.json",
+        "/doc/",
+        "/id/",
+    ],
+)
+def test_malformed_iris_are_not_found_never_a_server_error(client: FlaskClient, path: str) -> None:
+    response = client.get(path, headers={"Accept": "application/json"})
+    assert response.status_code == 404
+    assert json.loads(response.data)["ok"] is False

@@ -12,7 +12,7 @@ from rdflib import Graph
 
 from publisher.errors import HttpError, NotFoundError
 from publisher.formats import CONTEXT, serialize
-from publisher.resources import Description, json_ld_script
+from publisher.resources import Description, is_iri, json_ld_script
 from publisher.web.http import respond
 from publisher.web.negotiation import DOCUMENT_FORMATS, Representation, negotiate, split_suffix
 from publisher.web.pages import Linker, resource_page
@@ -53,10 +53,6 @@ def candidate_iris(section: str, rest: str, suffix: str | None = None) -> list[s
     return found
 
 
-def _valid(iri: str) -> bool:
-    return not any(c in iri for c in '<>"{}|^`\\ \n\r\t')
-
-
 def _alternates(doc_path: str, current: Representation, query: str) -> list[str]:
     return [
         f'<{doc_path}{f.suffix}{query}>; rel="alternate"; type="{f.media_type}"'
@@ -84,7 +80,7 @@ def rdf_body(graph: Graph, fmt: Representation) -> bytes:
 def thing(rest: str) -> Response:
     """A thing is not a document: 303 See Other to the document about it."""
     resources = published().resources
-    if not any(_valid(iri) and resources.exists(iri) for iri in candidate_iris("id", rest)):
+    if not any(is_iri(iri) and resources.exists(iri) for iri in candidate_iris("id", rest)):
         raise NotFoundError(f"no resource {published().config.base_uri}id/{rest}")
     query = f"?{request.query_string.decode('latin-1')}" if request.query_string else ""
     target = path_url("doc", rest) + query
@@ -100,7 +96,7 @@ def document(rest: str) -> Response:
     fmt = negotiate(request.accept_mimetypes, suffix)
     page = page_number()
     state = published()
-    candidates = [iri for iri in candidate_iris("id", path, suffix) if _valid(iri)]
+    candidates = [iri for iri in candidate_iris("id", path, suffix) if is_iri(iri)]
 
     def make() -> Rendered:
         for iri in candidates:
@@ -148,7 +144,7 @@ def named_graph(rest: str) -> Response:
     iri = f"{state.config.base_uri}graph/{path}"
 
     def make() -> Rendered:
-        graph = state.resources.graph_content(iri) if _valid(iri) else None
+        graph = state.resources.graph_content(iri) if is_iri(iri) else None
         if graph is None:
             raise NotFoundError(f"no graph {iri}")
         doc_path = path_url("graph", path)
