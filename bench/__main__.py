@@ -10,6 +10,7 @@ the peak resident set size of the largest process from the kernel (wait4). Runs 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import re
 import shutil
@@ -20,6 +21,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import bench.generate as generate_module
 from bench.generate import generate
 from bench.report import machine, write_section
 
@@ -59,6 +61,13 @@ def touch_one(data: Path, round_number: int) -> None:
     )
 
 
+def checked(result: Run, what: str) -> Run:
+    """``result``, or the end of the benchmark when the command failed: a failure is not a time."""
+    if result.exit_code != 0:
+        sys.exit(f"{what} failed:\n{result.output[-2000:]}")
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Run the benchmarks and rewrite BENCHMARKS.md.")
     parser.add_argument("--sizes", default="1000,10000")
@@ -70,20 +79,21 @@ def main() -> None:
     rows = []
     for size in sizes:
         data = args.work / f"releases-{size}"
-        if not (data / "releases").is_dir() or len(list((data / "releases").glob("*.txt"))) != size:
+        # generated again when the generator changed: the figures are of what it makes now
+        stamp = hashlib.sha256(Path(generate_module.__file__).read_bytes() + str(size).encode()).hexdigest()
+        if not (data / ".generated").is_file() or (data / ".generated").read_text() != stamp:
             shutil.rmtree(data, ignore_errors=True)
             generate(size, data)
+            (data / ".generated").write_text(stamp)
         full, incremental, noop = [], [], []
         for number in range(args.runs):
             store = args.work / f"store-{size}"
             shutil.rmtree(store, ignore_errors=True)
-            result = run(build_command(data, store))
-            if result.exit_code != 0:
-                sys.exit(f"build of {size} releases failed:\n{result.output[-2000:]}")
+            result = checked(run(build_command(data, store)), f"build of {size} releases")
             full.append(result)
-            noop.append(run(build_command(data, store)))
+            noop.append(checked(run(build_command(data, store)), f"no-op rebuild of {size} releases"))
             touch_one(data, number)
-            incremental.append(run(build_command(data, store)))
+            incremental.append(checked(run(build_command(data, store)), f"rebuild of {size} releases"))
             print(
                 f"{size}: full {result.seconds:.1f} s, {result.peak_mib:.0f} MiB; "
                 f"no-op {noop[-1].seconds:.2f} s; one changed {incremental[-1].seconds:.2f} s",

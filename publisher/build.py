@@ -25,10 +25,10 @@ from rdflib.namespace import RDF
 from publisher import __version__
 from publisher.config import PROJECT_ROOT, Config
 from publisher.dumps import Chunk, make_chunk, write_dumps
-from publisher.errors import DuplicateIdentityError, InputError, PublisherError
+from publisher.errors import DuplicateIdentityError, InputError, PublisherError, StoreError
 from publisher.ingest.mapping import Triple, canonical_lines, graph_of
 from publisher.store import Change, WritableStore, graph_iri
-from publisher.validation import Finding, ValidationResult, Validator
+from publisher.validation import Finding, Validator, add_linked_types, load_graph
 
 
 @dataclass
@@ -114,25 +114,36 @@ def _hash_files(paths: Iterable[Path]) -> str:
 def fingerprints(config: Config) -> tuple[str, str]:
     """(what extraction depends on, what validation depends on)."""
     code = _hash_files((PROJECT_ROOT / "publisher" / "ingest").glob("*.py"))
-    reference = _hash_files((config.data_dir / "reference").glob("*.ttl"))
+    reference = _hash_files(config.reference_files)
     extraction = hashlib.sha256(f"{__version__}|{code}|{reference}|{config.base_uri}".encode()).hexdigest()
     shapes = _hash_files([*config.shapes_dir.glob("*.ttl"), *config.ontology_dir.glob("*.ttl")])
     return extraction, hashlib.sha256(f"{extraction}|{shapes}".encode()).hexdigest()
 
 
 class Cache:
-    """Extraction results by source hash and fingerprint, in SQLite next to the store."""
+    """Extraction results by source hash and fingerprint, in SQLite next to the store. Dump chunks are kept
+    under keys that name the code that made them (``dumps.py``), so a change there makes them again."""
 
     def __init__(self, path: Path | None) -> None:
-        self.db = sqlite3.connect(str(path) if path else ":memory:")
-        self.db.execute(
-            "CREATE TABLE IF NOT EXISTS extracted (key TEXT PRIMARY KEY, identifier TEXT, iri TEXT, "
-            "release_nt TEXT, entity_nt TEXT, new_entities TEXT, validated TEXT)"
-        )
-        self.db.execute("CREATE TABLE IF NOT EXISTS bundles (fingerprint TEXT PRIMARY KEY, data BLOB)")
-        self.db.execute(
-            "CREATE TABLE IF NOT EXISTS chunks (key TEXT PRIMARY KEY, nt_gz BLOB, turtle BLOB, jsonld BLOB)"
-        )
+        self.chunk_salt = _hash_files([Path(__file__).with_name("dumps.py")])[:16]
+        try:
+            self.db = sqlite3.connect(str(path) if path else ":memory:")
+            self.db.execute(
+                "CREATE TABLE IF NOT EXISTS extracted (key TEXT PRIMARY KEY, identifier TEXT, iri TEXT, "
+                "release_nt TEXT, entity_nt TEXT, new_entities TEXT, validated TEXT)"
+            )
+            self.db.execute("CREATE TABLE IF NOT EXISTS bundles (fingerprint TEXT PRIMARY KEY, data BLOB)")
+            self.db.execute(
+                "CREATE TABLE IF NOT EXISTS chunks (key TEXT PRIMARY KEY, nt_gz BLOB, turtle BLOB, jsonld BLOB)"
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"store: the build cache {path} is unreadable ({exc}); delete it and build again "
+                "(it only saves work, nothing published is in it)"
+            ) from None
+
+    def _chunk_key(self, key: str) -> str:
+        return f"{self.chunk_salt}:{key}"
 
     def get(self, keys: list[str], release: bool = False) -> dict[str, tuple[str, ...]]:
         """(identifier, iri, entity N-Triples, new entities, validated[, release N-Triples]) by key."""
@@ -162,14 +173,14 @@ class Cache:
     def put_chunks(self, chunks: Iterable[tuple[str, Chunk]]) -> None:
         self.db.executemany(
             "INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?)",
-            [(key, c.nt_gz, c.turtle, c.jsonld) for key, c in chunks],
+            [(self._chunk_key(key), c.nt_gz, c.turtle, c.jsonld) for key, c in chunks],
         )
         self.db.commit()
 
     def chunks(self, keys: list[str]) -> Iterator[Chunk]:
         """The dump chunks of ``keys``, in that order (every key must be there)."""
         for start in range(0, len(keys), 200):
-            batch = keys[start : start + 200]
+            batch = [self._chunk_key(key) for key in keys[start : start + 200]]
             marks = ",".join("?" * len(batch))
             query = f"SELECT key, nt_gz, turtle, jsonld FROM chunks WHERE key IN ({marks})"
             rows = {row[0]: Chunk(row[1], row[2], row[3]) for row in self.db.execute(query, batch)}
@@ -179,10 +190,10 @@ class Cache:
     def missing_chunks(self, keys: list[str]) -> list[str]:
         found: set[str] = set()
         for start in range(0, len(keys), 500):
-            batch = keys[start : start + 500]
+            batch = [self._chunk_key(key) for key in keys[start : start + 500]]
             marks = ",".join("?" * len(batch))
             found.update(row[0] for row in self.db.execute(f"SELECT key FROM chunks WHERE key IN ({marks})", batch))
-        return [k for k in keys if k not in found]
+        return [k for k in keys if self._chunk_key(k) not in found]
 
     def close(self) -> None:
         self.db.close()
@@ -190,11 +201,11 @@ class Cache:
 
 @dataclass
 class Reference:
-    """The curated reference data as a build needs it, kept in the cache by the extraction fingerprint:
-    parsing the Turtle and indexing the names costs more than a small rebuild."""
+    """The curated reference data as a build needs it, kept in the cache by the extraction fingerprint (and the
+    code of this module): parsing the Turtle and indexing the names costs more than a small rebuild."""
 
     nt: str  # canonical N-Triples of the reference data
-    ontology_nt: str
+    sources: dict[str, str]  # subject -> the file that describes it first
     subjects: frozenset[str]
     types: dict[str, tuple[str, ...]]
     gazetteer: Any
@@ -212,19 +223,20 @@ def load_reference_bundle(config: Config, cache: Cache, fingerprint: str) -> Ref
     import pickle
 
     from publisher.ingest.gazetteer import build_gazetteer, load_reference
-    from publisher.validation import load_graph
 
+    fingerprint = hashlib.sha256(f"{fingerprint}|{_hash_files([Path(__file__)])}".encode()).hexdigest()
     row = cache.db.execute("SELECT data FROM bundles WHERE fingerprint = ?", (fingerprint,)).fetchone()
     if row is not None:
         bundle: Reference = pickle.loads(row[0])  # written by this program, below
         return bundle
-    graph = load_reference((config.data_dir / "reference").glob("*.ttl"), config.base_uri)
+    sources: dict[str, str] = {}
+    graph = load_reference(config.reference_files, config.base_uri, sources)
     types: dict[str, list[str]] = {}
     for subject, cls in graph.subject_objects(RDF.type):
         types.setdefault(str(subject), []).append(str(cls))
     bundle = Reference(
         nt=canonical_nt(graph),
-        ontology_nt=canonical_nt(load_graph(config.ontology_dir.glob("*.ttl"))),
+        sources=sources,
         subjects=frozenset(str(s) for s in graph.subjects()),
         types={k: tuple(sorted(v)) for k, v in types.items()},
         gazetteer=build_gazetteer(graph),
@@ -243,15 +255,19 @@ def load_reference_bundle(config: Config, cache: Cache, fingerprint: str) -> Ref
 _WORKER: dict[str, Any] = {}
 
 
-def _prepare_workers(config: Config, reference: Reference, entities: Graph | None = None) -> None:
+def _prepare_workers(
+    config: Config, reference: Reference, fingerprint_pair: tuple[str, str], entities: Graph | None = None
+) -> None:
     from publisher.ingest.extract import Extractor
 
-    fingerprint = fingerprints(config)[0]
-    if _WORKER.get("fingerprint") != fingerprint:
+    extraction_fp, validation_fp = fingerprint_pair
+    if _WORKER.get("fingerprint") != extraction_fp:
         _WORKER["extractor"] = Extractor(reference.gazetteer, config.base_uri)
         _WORKER["base"] = config.base_uri
-        _WORKER["fingerprint"] = fingerprint
-    _WORKER["validator"] = Validator(config.shapes_dir, config.ontology_dir)
+        _WORKER["fingerprint"] = extraction_fp
+    if _WORKER.get("validation") != validation_fp:
+        _WORKER["validator"] = Validator(config.shapes_dir, config.ontology_dir)
+        _WORKER["validation"] = validation_fp
     _WORKER["types"] = reference.types
     _WORKER["curated"] = reference.subjects
     if entities is not None:
@@ -259,10 +275,6 @@ def _prepare_workers(config: Config, reference: Reference, entities: Graph | Non
         support += reference.graph()
         support += entities
         _WORKER["support"] = support
-
-
-def _no_init() -> None:
-    """Workers start from what the parent prepared."""
 
 
 def _extract_batch(paths: list[str]) -> tuple[list[tuple[str, SourceState | None, str | None]], list[Finding]]:
@@ -315,20 +327,10 @@ def _extract_batch(paths: list[str]) -> tuple[list[tuple[str, SourceState | None
     findings: list[Finding] = []
     if focus:
         data = graph_of(triples)
-        _add_types(data, _WORKER["types"])
+        add_linked_types(data, _WORKER["types"])
         validator: Validator = _WORKER["validator"]
         findings = validator.validate(data, sources, focus=sorted(focus)).findings
     return results, findings
-
-
-def _add_types(data: Graph, types: dict[str, tuple[str, ...]], more: Graph | None = None) -> None:
-    """The types of everything ``data`` links to, which sh:class checks read."""
-    for o in {o for o in data.objects() if isinstance(o, URIRef)}:
-        for t in types.get(str(o), ()):
-            data.add((o, RDF.type, URIRef(t)))
-        if more is not None:
-            for known in more.objects(o, RDF.type):
-                data.add((o, RDF.type, known))
 
 
 def _validate_chunk(chunk: list[tuple[str, str, str]]) -> list[Finding]:
@@ -357,7 +359,7 @@ def _validate_chunk(chunk: list[tuple[str, str, str]]) -> list[Finding]:
         for p, o in support.predicate_objects(node):
             data.add((node, p, o))
     focus |= entity_subjects
-    _add_types(data, {}, support)
+    add_linked_types(data, {}, support)
     return validator.validate(data, sources, focus=sorted(focus)).findings
 
 
@@ -383,7 +385,7 @@ def _validate_merged(
     type_lines = [line for o in objects for line in entity_lines.get(o, ()) if " <" + str(RDF.type) + "> " in line]
     if type_lines:
         data.parse(data="\n".join(type_lines), format="nt")
-    _add_types(data, reference.types)
+    add_linked_types(data, reference.types)
     sources = {s[1:-1]: contributions[s][0] for s in shared}
     validator: Validator = _WORKER["validator"]
     return validator.validate(data, sources, focus=[s[1:-1] for s in shared]).findings
@@ -392,22 +394,14 @@ def _validate_merged(
 # ---------------------------------------------------------------- the build
 
 
-def _map(pool_size: int, fn: Callable[[Any], Any], items: list[Any], progress: Callable[[int], None]) -> list[Any]:
-    if not items:
-        return []
+def _map(pool_size: int, fn: Callable[[Any], Any], items: list[Any]) -> Iterator[Any]:
+    """``fn`` over ``items``, in order; in forked workers (which start from what the parent prepared) when
+    there is more than one item and more than one worker."""
     if pool_size <= 1 or len(items) < 2:
-        results = []
-        for item in items:
-            results.append(fn(item))
-            progress(1)
-        return results
-    context = multiprocessing.get_context("fork")
-    with context.Pool(pool_size, initializer=_no_init) as pool:
-        results = []
-        for result in pool.imap(fn, items):
-            results.append(result)
-            progress(1)
-        return results
+        yield from map(fn, items)
+        return
+    with multiprocessing.get_context("fork").Pool(pool_size) as pool:
+        yield from pool.imap(fn, items)
 
 
 def _batches(items: list[Any], workers: int, largest: int) -> list[list[Any]]:
@@ -496,15 +490,13 @@ def build(config: Config, store: WritableStore, progress: bool = False) -> Build
         phase("scan")
 
         # extract, map and validate what changed, in parallel
-        _prepare_workers(config, reference)
+        _prepare_workers(config, reference, (extraction_fp, validation_fp))
         phase("prepare")
         batches = _batches(todo, config.workers, 40)
         bar = tqdm(
             total=len(todo), desc="extract+validate", unit="release", disable=not progress or not todo, leave=False
         )
-        for batch, (results, findings) in zip(
-            batches, _map(config.workers, _extract_batch, batches, lambda _n: None), strict=True
-        ):
+        for batch, (results, findings) in zip(batches, _map(config.workers, _extract_batch, batches), strict=True):
             bar.update(len(batch))
             report.findings.extend(findings)
             for path, state, error in results:
@@ -544,7 +536,11 @@ def build(config: Config, store: WritableStore, progress: bool = False) -> Build
         reference_lines = set(reference.nt.splitlines())
         merged = sorted({line for lines in entity_lines.values() for line in lines} - reference_lines)
         entities_nt = "\n".join(merged) + ("\n" if merged else "")
-        shared = _shared(config.base_uri, reference, entities_nt)
+        shared = {
+            graph_iri(config.base_uri, "reference"): reference.nt,
+            graph_iri(config.base_uri, "entities"): entities_nt,
+            graph_iri(config.base_uri, "ontology"): canonical_nt(load_graph(config.ontology_dir.glob("*.ttl"))),
+        }
         digests = {g: hashlib.sha256(nt.encode()).hexdigest() for g, nt in shared.items()}
         reference_graph = graph_iri(config.base_uri, "reference")
         phase("merge")
@@ -555,9 +551,9 @@ def build(config: Config, store: WritableStore, progress: bool = False) -> Build
             texts = cache.releases([s.key for s in again])
             entities = Graph()
             entities.parse(data=entities_nt, format="nt")
-            _prepare_workers(config, reference, entities)
+            _prepare_workers(config, reference, (extraction_fp, validation_fp), entities)
             chunks = _batches([(s.name, texts[s.key], s.entity_nt) for s in again], config.workers, 200)
-            for findings in _map(config.workers, _validate_chunk, chunks, lambda _n: None):
+            for findings in _map(config.workers, _validate_chunk, chunks):
                 report.findings.extend(findings)
             for state in again:
                 state.validated = validation_fp
@@ -566,7 +562,8 @@ def build(config: Config, store: WritableStore, progress: bool = False) -> Build
             previous.get("validation") != validation_fp
             or previous.get("graphs", {}).get(reference_graph) != digests[reference_graph]
         ):
-            report.findings.extend(_validate_reference(config, reference).findings)
+            validator: Validator = _WORKER["validator"]
+            report.findings.extend(validator.validate(reference.graph(), reference.sources).findings)
         changed = [s for s in states.values() if s.path in fresh] + again
         report.findings.extend(_validate_merged(changed, entity_lines, contributions, reference))
         report.findings = _unique(report.findings)
@@ -580,7 +577,8 @@ def build(config: Config, store: WritableStore, progress: bool = False) -> Build
         change = _change(config, previous, previous_sources, states, shared, extraction_fp, validation_fp, cache)
         report.removed = len(set(previous_sources) - {s.name for s in states.values()})
         report.triples = int(change.manifest["triples"])
-        if not change.empty:
+        if not change.empty or previous.get("validation") != validation_fp:
+            # a new validation fingerprint is recorded too, or every later build would validate again
             store.apply(change)
             report.written = True
         phase("write")
@@ -599,26 +597,6 @@ def _unique(findings: list[Finding]) -> list[Finding]:
             seen.add(key)
             unique.append(finding)
     return unique
-
-
-def _validate_reference(config: Config, reference: Reference) -> ValidationResult:
-    """The curated reference data, validated as a whole (the releases' chunks validate what they add)."""
-    validator = Validator(config.shapes_dir, config.ontology_dir)
-    sources: dict[str, str] = {}
-    for path in sorted((config.data_dir / "reference").glob("*.ttl")):
-        part = Graph()
-        part.parse(path, format="turtle", publicID=config.base_uri)
-        for subject in set(part.subjects()):
-            sources.setdefault(str(subject), f"reference/{path.name}")
-    return validator.validate(reference.graph(), sources)
-
-
-def _shared(base: str, reference: Reference, entities_nt: str) -> dict[str, str]:
-    return {
-        graph_iri(base, "reference"): reference.nt,
-        graph_iri(base, "entities"): entities_nt,
-        graph_iri(base, "ontology"): reference.ontology_nt,
-    }
 
 
 def _new_entities(states: Iterable[SourceState]) -> list[tuple[str, str, str, str]]:

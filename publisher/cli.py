@@ -8,16 +8,22 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
 from publisher import __version__
 from publisher.config import Config, load_config
 from publisher.errors import PublisherError
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+    from publisher.ingest.extract import Extractor
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -39,22 +45,31 @@ def _settings(func: F) -> F:
     return _reference_options(func)
 
 
-def _config(base_uri: str | None, store: str | None, data_dir: Path | None, workers: int | None = None) -> Config:
-    return load_config(base_uri=base_uri, store=store, data_dir=data_dir, workers=workers)
-
-
-def _fail(message: str, code: int = 2) -> None:
+def _fail(message: str, code: int = 2) -> NoReturn:
     click.echo(message, err=True)
     sys.exit(code)
 
 
+def _extractor(base_uri: str | None, data_dir: Path | None) -> tuple[Config, Graph, Extractor]:
+    """The settings, the curated reference data and an extractor over it, for the commands that extract."""
+    from publisher.ingest.extract import Extractor
+    from publisher.ingest.gazetteer import build_gazetteer, load_reference
+
+    config = load_config(base_uri=base_uri, data_dir=data_dir)
+    reference = load_reference(config.reference_files, config.base_uri)
+    return config, reference, Extractor(build_gazetteer(reference), config.base_uri)
+
+
 class Group(click.Group):
-    """Turns the core's typed errors into one line on stderr and exit code 2."""
+    """Turns the core's typed errors, and what the operating system refuses (a folder that is a file, a disk
+    that is full, a database that is not one), into one line on stderr and exit code 2."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except PublisherError as exc:
+            _fail(f"error: {exc}")
+        except (OSError, sqlite3.Error) as exc:
             _fail(f"error: {exc}")
 
 
@@ -79,7 +94,7 @@ def build(base_uri: str | None, store: str | None, data_dir: Path | None, worker
     from publisher.build import build as run_build
     from publisher.store import WritableStore, open_store
 
-    config = _config(base_uri, store, data_dir, workers=workers)
+    config = load_config(base_uri=base_uri, store=store, data_dir=data_dir, workers=workers)
     target = open_store(config.store, writable=True)
     assert isinstance(target, WritableStore)
     report = run_build(config, target, progress=not quiet and sys.stderr.isatty())
@@ -104,14 +119,10 @@ def extract(files: tuple[Path, ...], fmt: str, base_uri: str | None, data_dir: P
     from rdflib import Graph
 
     from publisher.formats import serialize
-    from publisher.ingest.extract import Extractor
-    from publisher.ingest.gazetteer import build_gazetteer, load_reference
     from publisher.ingest.source import read_source
     from publisher.ingest.sources import extract_source
 
-    config = load_config(base_uri=base_uri, data_dir=data_dir)
-    reference = load_reference((config.data_dir / "reference").glob("*.ttl"), config.base_uri)
-    extractor = Extractor(build_gazetteer(reference), config.base_uri)
+    config, _reference, extractor = _extractor(base_uri, data_dir)
     graph = Graph()
     records = []
     for path in files:
@@ -119,7 +130,6 @@ def extract(files: tuple[Path, ...], fmt: str, base_uri: str | None, data_dir: P
         if fmt == "annotation":
             if result.record is None:
                 _fail(f"error: {path}: an RDF source has no extracted record; use --format turtle")
-            assert result.record is not None
             records.append(result.record.to_annotation(path.stem))
         graph += result.release
         graph += result.entities
@@ -147,17 +157,12 @@ def validate(paths: tuple[Path, ...], fmt: str, base_uri: str | None, data_dir: 
     is. Exit 0 conforms, 1 violations, 2 error.
     """
     from rdflib import Graph
-    from rdflib.namespace import RDF
 
-    from publisher.ingest.extract import Extractor
-    from publisher.ingest.gazetteer import build_gazetteer, load_reference
     from publisher.ingest.source import read_source
     from publisher.ingest.sources import extract_source, source_paths
-    from publisher.validation import Validator
+    from publisher.validation import Validator, add_linked_types
 
-    config = load_config(base_uri=base_uri, data_dir=data_dir)
-    reference = load_reference((config.data_dir / "reference").glob("*.ttl"), config.base_uri)
-    extractor = Extractor(build_gazetteer(reference), config.base_uri)
+    config, reference, extractor = _extractor(base_uri, data_dir)
     data = Graph()
     sources: dict[str, str] = {}
     files: list[Path] = []
@@ -181,9 +186,7 @@ def validate(paths: tuple[Path, ...], fmt: str, base_uri: str | None, data_dir: 
     # is what sh:class checks read
     curated = {str(s) for s in reference.subjects()}
     focus = sorted({str(s) for s in data.subjects()} - curated)
-    for o in {o for o in data.objects()}:
-        for t in reference.objects(o, RDF.type):
-            data.add((o, RDF.type, t))
+    add_linked_types(data, {}, reference)
     outcome = Validator(config.shapes_dir, config.ontology_dir).validate(data, sources, focus=focus)
     if fmt == "turtle":
         click.echo(outcome.report.serialize(format="turtle"))
@@ -203,15 +206,17 @@ def export(fmt: str, output: Path | None, store: str | None) -> None:
     from publisher.store import open_store
 
     config = load_config(store=store)
-    data = open_store(config.store).dump(fmt)
     if fmt == "jsonld":
+        # compact, against the publisher's context, as everywhere else
         from rdflib import Graph
 
         from publisher.formats import serialize
 
         graph = Graph()
-        graph.parse(data=data, format="json-ld")
+        graph.parse(data=open_store(config.store).dump("nt"), format="nt")
         data = serialize(graph, "jsonld").encode("utf-8")
+    else:
+        data = open_store(config.store).dump(fmt)
     if output:
         output.write_bytes(data)
     else:
@@ -244,9 +249,7 @@ def query(sparql: str, fmt: str, store: str | None) -> None:
     target = open_store(config.store)
     try:
         raw = target.query(sparql, "json" if fmt == "table" else fmt)
-    except SyntaxError as exc:
-        _fail(f"error: SPARQL: {exc}")
-    except OSError as exc:
+    except (SyntaxError, OSError) as exc:
         _fail(f"error: SPARQL: {exc}")
     if fmt != "table" or not raw.lstrip().startswith(b"{"):
         sys.stdout.buffer.write(raw if raw.endswith(b"\n") else raw + b"\n")
@@ -329,27 +332,31 @@ def score(folders: tuple[Path, ...], errors: bool, base_uri: str | None, data_di
     Prints field-level precision and recall. An annotation whose text is not beside it is looked up in the
     data folder's releases/ by its "file" entry.
     """
-    from publisher.ingest.extract import Extractor
-    from publisher.ingest.gazetteer import build_gazetteer, load_reference
+    from publisher.errors import InputError
     from publisher.ingest.source import read_source
     from publisher.ingest.sources import extract_source
     from publisher.scoring import Score, score_record
 
-    config = load_config(base_uri=base_uri, data_dir=data_dir)
-    reference = load_reference((config.data_dir / "reference").glob("*.ttl"), config.base_uri)
-    extractor = Extractor(build_gazetteer(reference), config.base_uri)
+    config, _reference, extractor = _extractor(base_uri, data_dir)
     total = Score()
     for folder in folders:
         for annotation in sorted(folder.glob("*.json")):
-            gold = json.loads(annotation.read_text("utf-8"))
+            try:
+                gold = json.loads(annotation.read_text("utf-8"))
+            except ValueError as exc:
+                _fail(f"error: {annotation}: not a JSON annotation: {exc}")
             if not isinstance(gold, dict) or "title" not in gold:
                 continue
             text = annotation.with_suffix(".txt")
             if not text.exists():
                 text = config.data_dir / "releases" / str(gold.get("file", ""))
             result = extract_source(read_source(text), extractor, config.base_uri)
-            assert result.record is not None
-            total.add(score_record(gold, result.record.to_annotation(str(gold.get("id")))))
+            if result.record is None:
+                _fail(f"error: {text}: an RDF source has no extracted record to score")
+            try:
+                total.add(score_record(gold, result.record.to_annotation(str(gold.get("id")))))
+            except InputError as exc:
+                _fail(f"error: {annotation}: {exc.problem}")
     click.echo(total.table())
     if errors:
         for line in total.errors:

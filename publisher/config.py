@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -75,9 +75,14 @@ class Config:
     data_dir: Path
     store: str
     workers: int
-    cache_max_age: int = 60
-    page_size: int = 50
-    response_cache: int = 2000
+    cache_max_age: int
+    page_size: int
+    response_cache: int
+
+    @property
+    def reference_files(self) -> list[Path]:
+        """The curated reference data: the Turtle files of the data folder's reference/."""
+        return sorted((self.data_dir / "reference").glob("*.ttl"))
 
     @property
     def shapes_dir(self) -> Path:
@@ -110,8 +115,13 @@ def check_base_uri(value: str) -> str:
     return value
 
 
+def _env(name: str) -> str:
+    """The environment variable of a setting, for error messages."""
+    return next(s.env for s in SETTINGS if s.name == name)
+
+
 def _whole_number(raw: dict[str, object], name: str, smallest: int) -> int:
-    env = next(s.env for s in SETTINGS if s.name == name)
+    env = _env(name)
     try:
         value = int(str(raw[name]))
     except ValueError as exc:
@@ -122,6 +132,9 @@ def _whole_number(raw: dict[str, object], name: str, smallest: int) -> int:
 
 
 def _build(raw: dict[str, object]) -> Config:
+    for name in ("store", "data_dir"):
+        if not str(raw[name]).strip():
+            raise ConfigError(f"{name}: empty (setting {_env(name)}); name a folder")
     workers = _whole_number(raw, "workers", 0)
     return Config(
         base_uri=check_base_uri(str(raw["base_uri"])),
@@ -142,4 +155,4 @@ def load_config(environ: dict[str, str] | None = None, **overrides: object) -> C
     return _build(raw)
 
 
-__all__ = ["PROJECT_ROOT", "SETTINGS", "Config", "Setting", "check_base_uri", "load_config", "replace"]
+__all__ = ["PROJECT_ROOT", "SETTINGS", "Config", "Setting", "check_base_uri", "load_config"]

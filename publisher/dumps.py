@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -90,6 +90,3 @@ def write_dumps(folder: Path, chunks: Iterable[Chunk]) -> dict[str, dict[str, An
         name: {"size": counter.size, "sha256": counter.digest.hexdigest(), "media_type": DUMPS[name][0]}
         for name, counter in out.items()
     }
-
-
-DumpWriter = Callable[[Path], dict[str, dict[str, Any]]]

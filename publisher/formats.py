@@ -52,15 +52,15 @@ def bind_prefixes(graph: Graph) -> Graph:
     return graph
 
 
+def jsonld_document(graph: Graph) -> Any:
+    """A graph as compact JSON-LD against the publisher's context (the parsed document)."""
+    return json.loads(graph.serialize(format="json-ld", context=CONTEXT, auto_compact=True))
+
+
 def serialize(graph: Graph, name: str) -> str:
     """A graph in the named format (turtle, jsonld, nt, rdfxml)."""
     fmt = BY_NAME[name]
     bind_prefixes(graph)
     if fmt.name == "jsonld":
-        return json.dumps(
-            json.loads(graph.serialize(format="json-ld", context=CONTEXT, auto_compact=True)),
-            ensure_ascii=False,
-            indent=2,
-            sort_keys=True,
-        )
+        return json.dumps(jsonld_document(graph), ensure_ascii=False, indent=2, sort_keys=True)
     return graph.serialize(format=fmt.rdflib)

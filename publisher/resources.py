@@ -8,10 +8,7 @@ any store backend answers the same way.
 
 from __future__ import annotations
 
-import json
 import re
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +16,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
+from publisher.cache import LruCache
 from publisher.formats import bind_prefixes
 from publisher.namespaces import PM, SDO
 from publisher.store import Store
@@ -94,6 +92,11 @@ _LISTING_TERMS: dict[str, tuple[URIRef, URIRef | None]] = {
 }
 
 
+def page_count(total: int, size: int) -> int:
+    """Pages of ``size`` entries that ``total`` entries fill; an empty list is one (empty) page."""
+    return max(1, -(-total // size))
+
+
 @dataclass
 class Page:
     """One page of a listing."""
@@ -105,7 +108,7 @@ class Page:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.size))
+        return page_count(self.total, self.size)
 
 
 @dataclass
@@ -114,24 +117,23 @@ class Description:
 
     iri: str
     graph: Graph
-    incoming_total: int = 0
-    page: int = 1
-    page_size: int = 50
+    incoming_total: int
+    page: int
+    page_size: int
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.incoming_total // self.page_size))
+        return page_count(self.incoming_total, self.page_size)
 
 
 class Resources:
     """Reads resources from a store."""
 
-    def __init__(self, store: Store, page_size: int = 50) -> None:
+    def __init__(self, store: Store, page_size: int) -> None:
         self.store = store
         self.page_size = page_size
         # what is sorted once per published state: the resources linking to one, the members of a listing
-        self._lists: OrderedDict[tuple[str, str], list[Any]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._lists: LruCache[list[Any]] = LruCache(64)
 
     def _construct(self, query: str) -> Graph:
         graph = Graph()
@@ -181,20 +183,14 @@ class Resources:
         """(subject, property) of every triple that links to ``iri`` from elsewhere, in the order pages list them:
         by property, then by the linking IRI from the last to the first (newest press releases first, since a
         release's IRI begins with its date). Sorted here: the store sorts IRIs far more slowly."""
-        key = (self.store.version(), iri)
-        with self._lock:
-            if key in self._lists:
-                self._lists.move_to_end(key)
-                return self._lists[key]
+        return self._lists.get_or_make((self.store.version(), "incoming", iri), lambda: self._read_incoming(iri))
+
+    def _read_incoming(self, iri: str) -> list[tuple[URIRef, URIRef]]:
         rows = self.store.select(f"SELECT ?s ?p WHERE {{ ?s ?p {sparql_iri(iri)} . FILTER(isIRI(?s)) }}")
         fragment = iri + "#"
         found = [(URIRef(r["s"]), URIRef(r["p"])) for r in rows if not r["s"].startswith(fragment)]
         found.sort(key=lambda row: row[0], reverse=True)
         found.sort(key=lambda row: row[1])
-        with self._lock:
-            self._lists[key] = found
-            while len(self._lists) > 64:
-                self._lists.popitem(last=False)
         return found
 
     def _closure(self, iri: str) -> Graph:
@@ -291,11 +287,9 @@ class Resources:
         """(IRI, sort key) of every member of a listing, sorted; kept per published state. Only the sort key is
         asked for (a date, or the name where a listing is by name), and sorted here: the store sorts a whole class
         far more slowly than Python does."""
-        key = (self.store.version(), "listing:" + slug)
-        with self._lock:
-            if key in self._lists:
-                self._lists.move_to_end(key)
-                return self._lists[key]
+        return self._lists.get_or_make((self.store.version(), "listing", slug), lambda: self._read_members(slug))
+
+    def _read_members(self, slug: str) -> list[tuple[str, str]]:
         _title, classes, order = LISTINGS[slug]
         values = " ".join(sparql_iri(c) for c in classes)
         label, date = _LISTING_TERMS[slug]
@@ -310,14 +304,7 @@ class Resources:
             members = sorted(((iri, keys.get(iri, "")) for iri in every), key=lambda m: (m[1], m[0]), reverse=True)
         else:
             members = sorted(((iri, keys.get(iri, iri)) for iri in every), key=lambda m: (m[1].casefold(), m[0]))
-        with self._lock:
-            self._lists[key] = members
-            while len(self._lists) > 64:
-                self._lists.popitem(last=False)
         return members
-
-    def newest_releases(self, count: int = 10) -> list[dict[str, str]]:
-        return self.listing("pressemitteilungen", 1, count).items
 
     def search(self, text: str, limit: int = 50) -> list[dict[str, str]]:
         """Press releases whose headline or text contains every word of ``text`` (case-insensitive)."""
@@ -334,22 +321,20 @@ class Resources:
             }} ORDER BY DESC(?date) LIMIT {limit}""")
 
 
-def label_of(graph: Graph, node: URIRef | BNode) -> str | None:
-    """The best label of ``node`` in ``graph``: German first, then any."""
+def label_literal(graph: Graph, node: URIRef | BNode) -> Literal | None:
+    """The best label of ``node`` in ``graph`` (German first, then any), with its language."""
     for prop in LABELS:
-        values = list(graph.objects(node, prop))
+        values = [v for v in graph.objects(node, prop) if isinstance(v, Literal)]
         if values:
-            german = [v for v in values if isinstance(v, Literal) and v.language == "de"]
-            return str((german or values)[0])
+            german = [v for v in values if v.language == "de"]
+            return (german or values)[0]
     return None
 
 
-def json_ld_script(document: str | dict[str, Any]) -> str:
-    """JSON-LD that can stand inside <script>: "<", ">" and "&" (which occur only inside JSON strings) are
-    written as JSON escapes, so nothing in the data can close the element or open a comment."""
-    data = json.loads(document) if isinstance(document, str) else document
-    text = json.dumps(data, ensure_ascii=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+def label_of(graph: Graph, node: URIRef | BNode) -> str | None:
+    """The best label of ``node`` in ``graph``, as text."""
+    found = label_literal(graph, node)
+    return str(found) if found is not None else None
 
 
 __all__ = [
@@ -359,7 +344,7 @@ __all__ = [
     "Page",
     "Resources",
     "is_iri",
-    "json_ld_script",
+    "label_literal",
     "label_of",
     "sparql_iri",
     "sparql_string",

@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from publisher.errors import InputError
+
 SCALARS = ("title", "date_published", "publisher", "press_release_number", "image_credit")
 
 
@@ -154,7 +156,16 @@ def _list(
 
 
 def score_record(gold: dict[str, Any], pred: dict[str, Any]) -> Score:
-    """Score one extracted record against its annotation."""
+    """Score one extracted record against its annotation; an annotation that lacks a field or an item's key
+    raises InputError naming it."""
+    try:
+        return _score_record(gold, pred)
+    except (KeyError, TypeError) as exc:
+        missing = f"the key {exc}" if isinstance(exc, KeyError) else f"a value of the wrong kind ({exc})"
+        raise InputError(str(gold.get("id")), f"the annotation lacks {missing}") from None
+
+
+def _score_record(gold: dict[str, Any], pred: dict[str, Any]) -> Score:
     score = Score()
     doc = str(gold.get("id"))
     for name in SCALARS:

@@ -169,7 +169,6 @@ class Validator:
     def __init__(self, shapes_dir: Path, ontology_dir: Path) -> None:
         self.shapes = load_graph(shapes_dir.glob("*.ttl"))
         self.ontology = load_graph(ontology_dir.glob("*.ttl"))
-        self.shape_files = {p.stem: p for p in shapes_dir.glob("*.ttl")}
         self._shapes_graph: Any = None
 
     def validate(
@@ -224,3 +223,14 @@ class Validator:
                 )
             )
         return ValidationResult(conforms=bool(conforms), report=report, findings=findings)
+
+
+def add_linked_types(data: Graph, types: dict[str, tuple[str, ...]], more: Graph | None = None) -> None:
+    """Add the types of everything ``data`` links to (from ``types`` by IRI, and from ``more``): what
+    ``sh:class`` checks read."""
+    for o in {o for o in data.objects() if isinstance(o, URIRef)}:
+        for t in types.get(str(o), ()):
+            data.add((o, RDF.type, URIRef(t)))
+        if more is not None:
+            for known in more.objects(o, RDF.type):
+                data.add((o, RDF.type, known))

@@ -1,16 +1,27 @@
-"""Shared fixtures: the real project data, a real store built from it, the real CLI."""
+"""Shared fixtures and helpers: the real project data, a real store built from it, the real CLI, a real server."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from flask import Flask
 from flask.testing import FlaskClient
 
 from publisher.build import build
+from publisher.cli import main
 from publisher.config import PROJECT_ROOT, Config, load_config
 from publisher.store import WritableStore, open_store
 from publisher.web import create_app
@@ -19,6 +30,118 @@ TESTS = Path(__file__).resolve().parent
 CORPUS = TESTS / "corpus"
 HOLDOUT = TESTS / "holdout"
 BASE = "http://localhost:8080/"
+
+DATA = PROJECT_ROOT / "data"
+SEED_NAME = "000_c29135c87af4bc78.txt"
+SEED = DATA / "releases" / SEED_NAME
+SEED_IRI = "http://localhost:8080/id/pressemitteilung/2025-01-17-3-bezirkliches-benn-treffen-hat-stattgefunden"
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+NEW_SENTENCE = "Die Dokumentation des Treffens steht ab Februar online zur Verfügung."
+#: An ASK for the release body that carries NEW_SENTENCE (``with_new_sentence``).
+HAS_NEW_SENTENCE = f'ASK {{ ?r <https://schema.org/articleBody> ?b FILTER(CONTAINS(?b, "{NEW_SENTENCE}")) }}'
+
+#: The extraction score tables test_extraction fills, printed after the test run: title -> table.
+TABLES: dict[str, str] = {}
+
+
+# ---------------------------------------------------------------- data folders
+
+
+def data_folder(root: Path, *files: tuple[str, str | bytes]) -> Path:
+    """A data folder of a test's own under ``root``: the curated reference data and ``files`` as releases."""
+    data = root / "data"
+    shutil.copytree(DATA / "reference", data / "reference")
+    (data / "releases").mkdir(parents=True)
+    for name, content in files:
+        target = data / "releases" / name
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content, "utf-8")
+    return data
+
+
+def seed_data(root: Path) -> Path:
+    """A data folder of a test's own under ``root``: the curated reference data and the seed release."""
+    return data_folder(root, (SEED_NAME, SEED.read_bytes()))
+
+
+def with_new_sentence(text: str) -> str:
+    """The seed with one more sentence (NEW_SENTENCE) at the end of its body, before the first contact block."""
+    marker = " Kontakt Pressestelle"
+    assert text.count(marker) == 1
+    return text.replace(marker, f" {NEW_SENTENCE}{marker}")
+
+
+# ---------------------------------------------------------------- the CLI
+
+
+def run(runner: CliRunner, *args: str, stdin: str | None = None) -> Result:
+    """``publisher ARGS`` through click's test runner."""
+    return runner.invoke(main, list(args), input=stdin, catch_exceptions=True)
+
+
+def cli_build(runner: CliRunner, data: Path, store: Path) -> Result:
+    """``publisher build`` of ``data`` into ``store``."""
+    return run(runner, "build", "--data", str(data), "--store", str(store), "--workers", "1", "--quiet")
+
+
+def select(runner: CliRunner, store: Path, sparql: str) -> list[dict[str, str]]:
+    """The rows ``publisher query`` answers a SELECT with: variable -> value."""
+    result = run(runner, "query", "--store", str(store), "--format", "json", sparql)
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)["results"]["bindings"]
+    return [{k: v["value"] for k, v in row.items()} for row in rows]
+
+
+def ask(runner: CliRunner, store: Path, sparql: str) -> bool:
+    """What ``publisher query`` answers an ASK with."""
+    result = run(runner, "query", "--store", str(store), sparql)
+    assert result.exit_code == 0, result.output
+    answer = result.stdout.strip()
+    assert answer in ("true", "false"), result.output
+    return answer == "true"
+
+
+# ---------------------------------------------------------------- the server
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"the server exited with {process.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    raise AssertionError(f"no answer from {url} within {seconds} s")
+
+
+@contextmanager
+def serving(store: str, port: int, log: Path, *options: str) -> Iterator[str]:
+    """``publisher serve`` on ``port`` as a process of its own, its output in ``log``: yields its base URL once it
+    answers, and stops it afterwards."""
+    command = [sys.executable, "-m", "publisher.cli", "serve", "--store", store, "--port", str(port), *options]
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env={**os.environ})
+        try:
+            base = f"http://127.0.0.1:{port}"
+            wait_for(base + "/", process)
+            yield base
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+# ---------------------------------------------------------------- fixtures
 
 
 @pytest.fixture(scope="session")
@@ -48,6 +171,17 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, WritableSto
     return cfg, store
 
 
+@pytest.fixture(scope="session")
+def cli_built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seed built once with the real CLI: a folder holding the data folder ``data`` and the on-disk store
+    ``store`` built from it. Read-only: a test that writes to either works on a copy."""
+    root = tmp_path_factory.mktemp("cli")
+    result = cli_build(CliRunner(), seed_data(root), root / "store")
+    assert result.exit_code == 0, result.output
+    assert "store updated" in result.output
+    return root
+
+
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
@@ -55,8 +189,6 @@ def runner() -> CliRunner:
 
 def pytest_terminal_summary(terminalreporter: object) -> None:
     """Print the extraction scores (field-level precision and recall) after the test run."""
-    from tests.test_extraction import TABLES
-
     for title, table in TABLES.items():
         terminalreporter.write_sep("-", f"extraction scores: {title}")  # type: ignore[attr-defined]
         terminalreporter.write_line(table)  # type: ignore[attr-defined]

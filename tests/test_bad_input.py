@@ -9,25 +9,28 @@ still serves exactly what it served before.
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
-from publisher.cli import main
-from publisher.config import PROJECT_ROOT
-
-SEED_NAME = "000_c29135c87af4bc78.txt"
-SEED = PROJECT_ROOT / "data" / "releases" / SEED_NAME
-REFERENCE = PROJECT_ROOT / "data" / "reference"
-SEED_IRI = "http://localhost:8080/id/pressemitteilung/2025-01-17-3-bezirkliches-benn-treffen-hat-stattgefunden"
-COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
-NEW_SENTENCE = "Die Dokumentation des Treffens steht ab Februar online zur Verfügung."
-
+from tests.conftest import (
+    COUNT,
+    HAS_NEW_SENTENCE,
+    NEW_SENTENCE,
+    SEED,
+    SEED_IRI,
+    SEED_NAME,
+    ask,
+    cli_build,
+    run,
+    seed_data,
+    select,
+    with_new_sentence,
+)
 
 # ---------------------------------------------------------------- helpers
 
@@ -41,30 +44,11 @@ class Snapshot:
     nquads: bytes
 
 
-def make_data(root: Path) -> Path:
-    """A data folder of this test's own: the curated reference data and the seed release."""
-    data = root / "data"
-    shutil.copytree(REFERENCE, data / "reference")
-    (data / "releases").mkdir(parents=True)
-    shutil.copyfile(SEED, data / "releases" / SEED_NAME)
-    return data
-
-
-def run(runner: CliRunner, *args: str) -> Result:
-    return runner.invoke(main, list(args), catch_exceptions=True)
-
-
-def build(runner: CliRunner, data: Path, store: Path) -> Result:
-    return run(runner, "build", "--data", str(data), "--store", str(store), "--workers", "1", "--quiet")
-
-
 def snapshot(runner: CliRunner, store: Path) -> Snapshot:
     link = store / "current"
     assert link.is_symlink(), f"{link} is not a symlink"
     generation = link.resolve().name
-    counted = run(runner, "query", "--store", str(store), "--format", "json", COUNT)
-    assert counted.exit_code == 0, counted.output
-    count = int(json.loads(counted.stdout)["results"]["bindings"][0]["n"]["value"])
+    count = int(select(runner, store, COUNT)[0]["n"])
     dumped = run(runner, "export", "--store", str(store), "--format", "nq")
     assert dumped.exit_code == 0, dumped.output
     return Snapshot(generation, count, dumped.stdout_bytes)
@@ -78,33 +62,16 @@ def seed_text() -> str:
     return SEED.read_text("utf-8")
 
 
-def with_new_sentence(text: str) -> str:
-    """The seed with one more sentence at the end of its body, before the first contact block."""
-    marker = " Kontakt Pressestelle"
-    assert text.count(marker) == 1
-    return text.replace(marker, f" {NEW_SENTENCE}{marker}")
-
-
 #: (data folder, store folder, what the store served after the good build)
 Published = tuple[Path, Path, Snapshot]
 
 
-@pytest.fixture(scope="module")
-def good_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The seed built once into an on-disk store with the real CLI; tests work on copies of it."""
-    root = tmp_path_factory.mktemp("good")
-    data = make_data(root)
-    result = build(CliRunner(), data, root / "store")
-    assert result.exit_code == 0, result.output
-    assert "store updated" in result.output
-    return root
-
-
 @pytest.fixture
-def published(good_build: Path, tmp_path: Path, runner: CliRunner) -> Published:
-    """A copy of the good build of this test's own: (data folder, store folder, what the store serves)."""
-    shutil.copytree(good_build / "data", tmp_path / "data")
-    shutil.copytree(good_build / "store", tmp_path / "store", symlinks=True)
+def published(cli_built: Path, tmp_path: Path, runner: CliRunner) -> Published:
+    """A copy of the good build (``cli_built``) of this test's own: (data folder, store folder, what the store
+    serves)."""
+    shutil.copytree(cli_built / "data", tmp_path / "data")
+    shutil.copytree(cli_built / "store", tmp_path / "store", symlinks=True)
     data, store = tmp_path / "data", tmp_path / "store"
     before = snapshot(runner, store)
     assert before.count > 0
@@ -190,7 +157,7 @@ def test_bad_input_is_one_line_exit_2_and_store_untouched(
     data, store, before = published
     (data / "releases" / name).write_bytes(content())
 
-    result = build(runner, data, store)
+    result = cli_build(runner, data, store)
 
     assert_untouched(runner, store, before)
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
@@ -217,7 +184,7 @@ def test_every_bad_file_at_once_gets_a_line_each(published: Published, runner: C
     for name, content in bad.items():
         (data / "releases" / name).write_bytes(content)
 
-    result = build(runner, data, store)
+    result = cli_build(runner, data, store)
 
     assert result.exit_code == 2, result.output
     for name in bad:
@@ -270,12 +237,11 @@ def release_turtle(headline: bool) -> str:
 def test_the_turtle_release_conforms_with_its_headline(tmp_path: Path, runner: CliRunner) -> None:
     """The control for the next test: with the headline the same file builds, so the headline is all that is
     missing there."""
-    data = make_data(tmp_path)
+    data = seed_data(tmp_path)
     (data / "releases" / "kiezspaziergang.ttl").write_text(release_turtle(headline=True), "utf-8")
-    result = build(runner, data, tmp_path / "store")
+    result = cli_build(runner, data, tmp_path / "store")
     assert result.exit_code == 0, result.output
-    ask = run(runner, "query", "--store", str(tmp_path / "store"), f"ASK {{ GRAPH <{RELEASE_IRI}> {{ ?s ?p ?o }} }}")
-    assert ask.stdout.strip() == "true"
+    assert ask(runner, tmp_path / "store", f"ASK {{ GRAPH <{RELEASE_IRI}> {{ ?s ?p ?o }} }}")
 
 
 def test_shape_violation_is_one_line_exit_1_and_store_untouched(published: Published, runner: CliRunner) -> None:
@@ -283,7 +249,7 @@ def test_shape_violation_is_one_line_exit_1_and_store_untouched(published: Publi
     name = "kiezspaziergang.ttl"
     (data / "releases" / name).write_text(release_turtle(headline=False), "utf-8")
 
-    result = build(runner, data, store)
+    result = cli_build(runner, data, store)
 
     assert result.exit_code == 1, result.output
     named = lines_naming(result.output, name)
@@ -310,18 +276,11 @@ def test_a_failed_write_leaves_the_old_store_serving(published: Published, runne
     (obstacle / "keep").write_text("in the way\n")
     generations = sorted(p.name for p in store.glob("gen-*"))
 
-    result = build(runner, data, store)
+    result = cli_build(runner, data, store)
 
     # the old state keeps serving, and nothing of the new generation is left behind
     assert_untouched(runner, store, before)
-    found = run(
-        runner,
-        "query",
-        "--store",
-        str(store),
-        f'ASK {{ ?r <https://schema.org/articleBody> ?b FILTER(CONTAINS(?b, "{NEW_SENTENCE}")) }}',
-    )
-    assert found.stdout.strip() == "false"
+    assert not ask(runner, store, HAS_NEW_SENTENCE)
     left = sorted(p.name for p in store.glob("gen-*"))
     assert left == generations, "the half-written generation was left behind"
     # and the build says so: exit 2 (an unusable store) and one line
@@ -337,22 +296,15 @@ def test_the_store_recovers_once_the_obstacle_is_gone(published: Published, runn
     seed.write_text(with_new_sentence(seed.read_text("utf-8")), "utf-8")
     obstacle = store / "current.next"
     obstacle.mkdir()
-    build(runner, data, store)
+    cli_build(runner, data, store)
     obstacle.rmdir()
 
-    result = build(runner, data, store)
+    result = cli_build(runner, data, store)
 
     assert result.exit_code == 0, result.output
     assert "store updated" in result.output
     assert snapshot(runner, store).generation != before.generation
-    found = run(
-        runner,
-        "query",
-        "--store",
-        str(store),
-        f'ASK {{ ?r <https://schema.org/articleBody> ?b FILTER(CONTAINS(?b, "{NEW_SENTENCE}")) }}',
-    )
-    assert found.stdout.strip() == "true"
+    assert ask(runner, store, HAS_NEW_SENTENCE)
 
 
 def test_what_a_killed_build_left_behind_is_not_served_and_is_cleared(published: Published, runner: CliRunner) -> None:
@@ -369,7 +321,7 @@ def test_what_a_killed_build_left_behind_is_not_served_and_is_cleared(published:
 
     seed = data / "releases" / SEED_NAME
     seed.write_text(with_new_sentence(seed.read_text("utf-8")), "utf-8")
-    result = build(runner, data, store)
+    result = cli_build(runner, data, store)
     assert result.exit_code == 0, result.output
     assert not link.is_symlink() and not link.exists()
     after = snapshot(runner, store)
@@ -389,7 +341,7 @@ def test_a_stray_file_where_the_next_generation_would_go_does_not_break_the_buil
     seed = data / "releases" / SEED_NAME
     seed.write_text(with_new_sentence(seed.read_text("utf-8")), "utf-8")
 
-    result = build(runner, data, store)
+    result = cli_build(runner, data, store)
 
     assert result.exit_code == 0, result.output
     after = snapshot(runner, store)

@@ -22,9 +22,7 @@ from publisher.ingest.gazetteer import build_gazetteer, load_reference
 from publisher.ingest.source import read_source
 from publisher.ingest.sources import extract_source
 from publisher.scoring import Score, score_record
-from tests.conftest import BASE, CORPUS, HOLDOUT
-
-TABLES: dict[str, str] = {}
+from tests.conftest import BASE, CORPUS, HOLDOUT, SEED, TABLES
 
 
 @pytest.fixture(scope="module")
@@ -92,9 +90,8 @@ def test_extraction_is_deterministic(extractor: Extractor) -> None:
     """The same input always gives the same IRIs and the same triples."""
     from publisher.build import canonical_nt
 
-    seed = PROJECT_ROOT / "data" / "releases" / "000_c29135c87af4bc78.txt"
-    first = extract_source(read_source(seed), extractor, BASE)
-    second = extract_source(read_source(seed), extractor, BASE)
+    first = extract_source(read_source(SEED), extractor, BASE)
+    second = extract_source(read_source(SEED), extractor, BASE)
     assert first.iri == second.iri
     assert canonical_nt(first.release) == canonical_nt(second.release)
     assert canonical_nt(first.entities) == canonical_nt(second.entities)

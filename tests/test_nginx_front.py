@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import urllib.error
 import urllib.request
@@ -16,10 +15,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from publisher.cli import main
 from publisher.config import Config
 from publisher.store import WritableStore
 from publisher.web.deploy import nginx_config, nginx_standalone
-from tests.test_serving import _free_port, _wait_for
+from tests.conftest import free_port, serving
 
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
 RELEASE = "/doc/pressemitteilung/2025-01-17-3-bezirkliches-benn-treffen-hat-stattgefunden"
@@ -35,38 +35,18 @@ def front(built: tuple[Config, WritableStore]) -> Iterator[str]:
     # nginx's workers run as another user when nginx is started by root: their folder must be theirs to enter
     folder = Path(tempfile.mkdtemp(prefix="publisher-nginx-"))
     folder.chmod(0o755)
-    app_port, proxy_port = _free_port(), _free_port()
-    log = (folder / "server.log").open("wb")
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "publisher.cli",
-            "serve",
-            "--production",
-            "--store",
-            config.store,
-            "--port",
-            str(app_port),
-            "--workers",
-            "2",
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ},
-    )
+    app_port, proxy_port = free_port(), free_port()
     server_block = nginx_config(f"127.0.0.1:{proxy_port}", f"127.0.0.1:{app_port}", str(folder / "cache"))
     (folder / "nginx.conf").write_text(nginx_standalone(folder, server_block), "utf-8")
     assert NGINX is not None
-    subprocess.run([NGINX, "-c", str(folder / "nginx.conf")], check=True)
     try:
-        _wait_for(f"http://127.0.0.1:{app_port}/", server)
-        yield f"http://127.0.0.1:{proxy_port}"
+        with serving(config.store, app_port, folder / "server.log", "--production", "--workers", "2"):
+            subprocess.run([NGINX, "-c", str(folder / "nginx.conf")], check=True)
+            try:
+                yield f"http://127.0.0.1:{proxy_port}"
+            finally:
+                subprocess.run([NGINX, "-c", str(folder / "nginx.conf"), "-s", "stop"], check=False)
     finally:
-        subprocess.run([NGINX, "-c", str(folder / "nginx.conf"), "-s", "stop"], check=False)
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -100,14 +80,13 @@ def test_the_proxy_answers_conditional_requests(front: str) -> None:
 
 
 def test_the_command_prints_the_configuration(runner: CliRunner, tmp_path: Path) -> None:
-    from publisher.cli import main
-
     result = runner.invoke(main, ["nginx-config", "--listen", "8000", "--upstream", "127.0.0.1:9000"])
-    assert result.exit_code == 0
+    assert result.exit_code == 0, result.output
     assert result.output == nginx_config("8000", "127.0.0.1:9000", "/var/cache/publisher")
     assert "listen 8000;" in result.output and "server 127.0.0.1:9000;" in result.output
     assert "$upstream_cache_status" in result.output  # nginx's own variables are left alone
     standalone = runner.invoke(main, ["nginx-config", "--standalone", str(tmp_path)])
+    assert standalone.exit_code == 0, standalone.output
     assert standalone.output.startswith("worker_processes 1;")
     assert NGINX is not None
     (tmp_path / "nginx.conf").write_text(standalone.output, "utf-8")

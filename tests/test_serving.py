@@ -5,11 +5,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -23,6 +18,7 @@ from rdflib.compare import isomorphic
 from publisher.cli import main
 from publisher.config import Config
 from publisher.store import WritableStore
+from tests.conftest import free_port, serving
 
 TYPES = {"dataset.ttl": "text/turtle", "dataset.nt.gz": "application/gzip", "dataset.jsonld": "application/ld+json"}
 
@@ -129,25 +125,6 @@ def test_serve_refuses_a_base_uri_the_store_was_not_built_with(
     assert "was built with http://localhost:8080/" in result.output
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_for(url: str, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"the server exited with {process.returncode}")
-        try:
-            urllib.request.urlopen(url, timeout=2).close()
-            return
-        except (urllib.error.URLError, ConnectionError):
-            time.sleep(0.2)
-    raise AssertionError(f"no answer from {url} within {seconds} s")
-
-
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args: object, **kwargs: object) -> None:
         return None
@@ -156,15 +133,8 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 @pytest.mark.parametrize("production", [False, True], ids=["werkzeug", "gunicorn"])
 def test_the_real_server_answers(built: tuple[Config, WritableStore], tmp_path: Path, production: bool) -> None:
     config, _store = built
-    port = _free_port()
-    command = [sys.executable, "-m", "publisher.cli", "serve", "--store", config.store, "--port", str(port)]
-    if production:
-        command += ["--production", "--workers", "2", "--threads", "2"]
-    log = (tmp_path / "server.log").open("wb")
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ})
-    try:
-        base = f"http://127.0.0.1:{port}"
-        _wait_for(base + "/", process)
+    options = ["--production", "--workers", "2", "--threads", "2"] if production else []
+    with serving(config.store, free_port(), tmp_path / "server.log", *options) as base:
         opener = urllib.request.build_opener(_NoRedirect)
         request = urllib.request.Request(base + "/id/bezirk/treptow-koepenick", headers={"Accept": "text/turtle"})
         with pytest.raises(urllib.error.HTTPError) as redirect:
@@ -183,7 +153,3 @@ def test_the_real_server_answers(built: tuple[Config, WritableStore], tmp_path: 
             urllib.request.urlopen(again, timeout=10)
         not_modified.value.close()
         assert not_modified.value.code == 304
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-        log.close()

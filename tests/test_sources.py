@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,12 +11,11 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, XSD
 
 from publisher.build import build
-from publisher.cli import main
-from publisher.config import PROJECT_ROOT, load_config
+from publisher.config import load_config
 from publisher.namespaces import PM, SDO
 from publisher.store import WritableStore, open_store
+from tests.conftest import SEED, SEED_IRI, data_folder, run
 
-SEED = PROJECT_ROOT / "data" / "releases" / "000_c29135c87af4bc78.txt"
 MARKDOWN = """---
 title: "Neues Nachbarschaftsbüro in Altglienicke"
 date: 2025-03-04
@@ -36,20 +34,7 @@ an dem Ideen entstehen können.“
 """
 
 
-def data_folder(tmp_path: Path, *files: tuple[str, str | bytes]) -> Path:
-    data = tmp_path / "data"
-    shutil.copytree(PROJECT_ROOT / "data" / "reference", data / "reference")
-    (data / "releases").mkdir(parents=True)
-    for name, content in files:
-        target = data / "releases" / name
-        if isinstance(content, bytes):
-            target.write_bytes(content)
-        else:
-            target.write_text(content, "utf-8")
-    return data
-
-
-def built_graph(tmp_path: Path, data: Path, base: str = "http://localhost:8080/") -> tuple[int, str, Graph]:
+def built_graph(data: Path, base: str = "http://localhost:8080/") -> tuple[int, str, Graph]:
     config = load_config(environ={}, data_dir=data, store=":memory:", workers=1, base_uri=base)
     store = open_store(config.store, writable=True)
     assert isinstance(store, WritableStore)
@@ -60,7 +45,7 @@ def built_graph(tmp_path: Path, data: Path, base: str = "http://localhost:8080/"
 
 
 def test_markdown_release(tmp_path: Path) -> None:
-    code, text, graph = built_graph(tmp_path, data_folder(tmp_path, ("neu.md", MARKDOWN)))
+    code, text, graph = built_graph(data_folder(tmp_path, ("neu.md", MARKDOWN)))
     assert code == 0, text
     release = next(graph.subjects(RDF.type, PM.PressRelease))
     assert graph.value(release, SDO.headline) == Literal("Neues Nachbarschaftsbüro in Altglienicke", lang="de")
@@ -81,24 +66,21 @@ def test_markdown_release(tmp_path: Path) -> None:
 
 def test_markdown_without_date_is_a_clear_error(tmp_path: Path) -> None:
     broken = MARKDOWN.replace("date: 2025-03-04\n", "")
-    code, text, _graph = built_graph(tmp_path, data_folder(tmp_path, ("neu.md", broken)))
+    code, text, _graph = built_graph(data_folder(tmp_path, ("neu.md", broken)))
     assert code == 2
     assert "neu.md" in text and "'date'" in text
 
 
 @pytest.mark.parametrize("fmt", ["turtle", "jsonld"])
-def test_a_release_in_rdf_is_published_as_it_is(tmp_path: Path, fmt: str) -> None:
+def test_a_release_in_rdf_is_published_as_it_is(tmp_path: Path, runner: CliRunner, fmt: str) -> None:
     """The RDF that `publisher extract` prints is itself a source the build takes."""
-    runner = CliRunner()
-    result = runner.invoke(main, ["extract", str(SEED), "--format", fmt])
+    result = run(runner, "extract", str(SEED), "--format", fmt)
     assert result.exit_code == 0, result.output
     suffix = ".ttl" if fmt == "turtle" else ".jsonld"
-    code, text, graph = built_graph(tmp_path, data_folder(tmp_path, ("seed" + suffix, result.output)))
+    code, text, graph = built_graph(data_folder(tmp_path, ("seed" + suffix, result.output)))
     assert code == 0, text
-    _, _, from_text = built_graph(tmp_path / "text", data_folder(tmp_path / "text", (SEED.name, SEED.read_text())))
-    release = URIRef(
-        "http://localhost:8080/id/pressemitteilung/2025-01-17-3-bezirkliches-benn-treffen-hat-stattgefunden"
-    )
+    _, _, from_text = built_graph(data_folder(tmp_path / "text", (SEED.name, SEED.read_text())))
+    release = URIRef(SEED_IRI)
     mine = Graph()
     theirs = Graph()
     for s, p, o in graph.triples((release, None, None)):
@@ -112,7 +94,7 @@ def test_a_release_in_rdf_is_published_as_it_is(tmp_path: Path, fmt: str) -> Non
 
 def test_base_uri_decides_every_minted_iri(tmp_path: Path) -> None:
     base = "https://presse.example.org/berlin/"
-    code, text, graph = built_graph(tmp_path, data_folder(tmp_path, (SEED.name, SEED.read_text())), base=base)
+    code, text, graph = built_graph(data_folder(tmp_path, (SEED.name, SEED.read_text())), base=base)
     assert code == 0, text
     minted = {str(n) for t in graph for n in t if isinstance(n, URIRef) and "/id/" in str(n)}
     assert minted and all(iri.startswith(base) for iri in minted)
@@ -121,6 +103,6 @@ def test_base_uri_decides_every_minted_iri(tmp_path: Path) -> None:
 
 def test_the_same_input_gives_the_same_output(tmp_path: Path) -> None:
     data = data_folder(tmp_path, (SEED.name, SEED.read_text()), ("neu.md", MARKDOWN))
-    first = built_graph(tmp_path, data)[2]
-    second = built_graph(tmp_path, data)[2]
+    first = built_graph(data)[2]
+    second = built_graph(data)[2]
     assert sorted(first.serialize(format="nt").splitlines()) == sorted(second.serialize(format="nt").splitlines())

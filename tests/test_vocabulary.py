@@ -18,18 +18,17 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import graph_diff, isomorphic
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH
 
-from publisher.cli import main
 from publisher.config import PROJECT_ROOT, Config
 from publisher.formats import serialize
 from publisher.namespaces import PM, SDO
 from publisher.store import WritableStore, graph_iri
+from tests.conftest import DATA, SEED, run
 
 SCHEMA = "https://schema.org/"
 HTTP_SCHEMA = "http://schema.org/"
 ONTOLOGY = PROJECT_ROOT / "ontology"
 PM_TTL = ONTOLOGY / "pm.ttl"
 SUBSET_TTL = ONTOLOGY / "schemaorg-subset.ttl"
-SEED = PROJECT_ROOT / "data" / "releases" / "000_c29135c87af4bc78.txt"
 
 #: What the ontology graph may use besides schema.org and pm: terms (and only there).
 ONTOLOGY_ONLY = {
@@ -50,9 +49,6 @@ ONTOLOGY_ONLY = {
     DCTERMS.description,
     DCTERMS.license,
 }
-
-# rdflib's JSON-LD parser builds a ConjunctiveGraph internally, which rdflib 7.6 itself deprecates.
-RDFLIB_JSONLD_DEPRECATION = pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
 
 
 def _parse(path: Path) -> Graph:
@@ -88,6 +84,12 @@ def _local(term: object) -> str:
     return str(term).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
+def _http_schema_iris(graph: Graph) -> list[str]:
+    terms = {t for triple in graph for t in triple if isinstance(t, URIRef)}
+    terms |= {t.datatype for t in graph.objects() if isinstance(t, Literal) and t.datatype}
+    return sorted(t for t in terms if t.startswith(HTTP_SCHEMA))
+
+
 # ---------------------------------------------------------------- what the store publishes
 
 
@@ -117,9 +119,7 @@ def test_every_property_is_defined(published: Graph, schemaorg_terms: set[URIRef
 
 
 def test_no_http_schema_org_iri_is_published(published: Graph) -> None:
-    terms = {t for triple in published for t in triple if isinstance(t, URIRef)}
-    terms |= {t.datatype for t in published.objects() if isinstance(t, Literal) and t.datatype}
-    assert sorted(t for t in terms if t.startswith(HTTP_SCHEMA)) == []
+    assert _http_schema_iris(published) == []
 
 
 def test_rdf_rdfs_owl_and_dct_terms_only_in_the_ontology_graph(
@@ -219,25 +219,24 @@ def test_ontology_superclasses_reach_the_subset() -> None:
 # ---------------------------------------------------------------- JSON-LD
 
 
+def _extract(fmt: str) -> str:
+    """What ``publisher extract`` prints for the seed in ``fmt``."""
+    result = run(CliRunner(), "extract", str(SEED), "--format", fmt, "--data", str(DATA))
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
 @pytest.fixture(scope="module")
 def seed_turtle() -> Graph:
-    result = CliRunner().invoke(
-        main, ["extract", str(SEED), "--format", "turtle", "--data", str(PROJECT_ROOT / "data")]
-    )
-    assert result.exit_code == 0, result.output
     graph = Graph()
-    graph.parse(data=result.stdout, format="turtle")
+    graph.parse(data=_extract("turtle"), format="turtle")
     assert (None, RDF.type, PM.PressRelease) in graph
     return graph
 
 
 @pytest.fixture(scope="module")
 def seed_jsonld() -> str:
-    result = CliRunner().invoke(
-        main, ["extract", str(SEED), "--format", "jsonld", "--data", str(PROJECT_ROOT / "data")]
-    )
-    assert result.exit_code == 0, result.output
-    return result.stdout
+    return _extract("jsonld")
 
 
 def _expand_rdflib(text: str) -> Graph:
@@ -255,12 +254,6 @@ def _expand_oxigraph(text: str) -> Graph:
     return graph
 
 
-def _http_schema_iris(graph: Graph) -> list[str]:
-    terms = {t for triple in graph for t in triple if isinstance(t, URIRef)}
-    terms |= {t.datatype for t in graph.objects() if isinstance(t, Literal) and t.datatype}
-    return sorted(t for t in terms if t.startswith(HTTP_SCHEMA))
-
-
 def test_jsonld_context_is_inline_with_https_vocab(seed_jsonld: str) -> None:
     """Expanding needs no remote context: schema.org's own context would map to http://schema.org/."""
     document = json.loads(seed_jsonld)
@@ -274,7 +267,6 @@ def test_jsonld_context_is_inline_with_https_vocab(seed_jsonld: str) -> None:
     )
 
 
-@RDFLIB_JSONLD_DEPRECATION
 def test_cli_jsonld_expands_to_the_turtle(seed_jsonld: str, seed_turtle: Graph) -> None:
     expanded = _expand_rdflib(seed_jsonld)
     assert _http_schema_iris(expanded) == []
@@ -283,7 +275,6 @@ def test_cli_jsonld_expands_to_the_turtle(seed_jsonld: str, seed_turtle: Graph) 
     assert (None, RDF.type, SDO.NewsArticle) in expanded
 
 
-@RDFLIB_JSONLD_DEPRECATION
 def test_serialized_jsonld_expands_to_the_turtle(seed_turtle: Graph) -> None:
     text = serialize(seed_turtle, "jsonld")
     expanded = _expand_rdflib(text)

@@ -34,7 +34,6 @@ _OFFICE_WORD = re.compile(r"(stelle|ung|ion|amt|büro|team|leitung|verwaltung|ma
 class ParsedContact:
     """One contact block, its fields verbatim."""
 
-    office_parts: list[tuple[int, int]]  # spans of the heading parts in the block text
     text: str
     person: tuple[int, int] | None = None
     street_address: str | None = None
@@ -86,7 +85,7 @@ def _street_start(tokens: list[Token], number_index: int) -> int:
 
 def parse_contact(text: str, mentions: list[Mention]) -> ParsedContact:
     """Split one contact block (marker removed) into heading, person and fields."""
-    result = ParsedContact(office_parts=[], text=text)
+    result = ParsedContact(text=text)
     body = text
     link = _LINK.search(body)
     if link:
@@ -165,6 +164,5 @@ def parse_contact(text: str, mentions: list[Mention]) -> ParsedContact:
             result.person = (start, end)
         else:
             parts.append((start, end))
-    result.office_parts = parts
     result.parts_text = [re.sub(r"\s+", " ", body[s:e]).strip(" ,") for s, e in parts]
     return result

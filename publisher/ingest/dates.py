@@ -81,7 +81,6 @@ class DateMention:
     start: int
     end: int
     has_year: bool
-    weekday: str | None
     is_range: bool = False
 
 
@@ -117,7 +116,7 @@ def find_dates(text: str, published: date | None = None) -> list[DateMention]:
         else:
             continue
         try:
-            found.append(DateMention(date(year, month, day), m.start(), m.end(), bool(year_text), None, True))
+            found.append(DateMention(date(year, month, day), m.start(), m.end(), bool(year_text), True))
             ranges.append((m.start(), m.end()))
         except ValueError:
             continue
@@ -143,7 +142,7 @@ def find_dates(text: str, published: date | None = None) -> list[DateMention]:
             value = date(year, month, day)
         except ValueError:
             continue
-        found.append(DateMention(value, m.start(), m.end(), bool(year_text), m.group("weekday")))
+        found.append(DateMention(value, m.start(), m.end(), bool(year_text)))
     return sorted(found, key=lambda d: d.start)
 
 
@@ -161,6 +160,3 @@ def find_time(text: str) -> tuple[time, int] | None:
         if hour <= 23:
             return time(hour, minute), m.start()
     return None
-
-
-RELATIVE_DAYS = {"heute": 0, "morgen": 1, "übermorgen": 2}

@@ -16,7 +16,7 @@ from datetime import date, time
 
 from publisher.ingest import uris
 from publisher.ingest.contacts import ParsedContact, parse_contact
-from publisher.ingest.dates import RELATIVE_DAYS, find_dates, find_time, weekday_names
+from publisher.ingest.dates import find_dates, find_time, weekday_names
 from publisher.ingest.gazetteer import Entity, Gazetteer, normalize
 from publisher.ingest.page import Page, parse_page
 from publisher.ingest.recognise import (
@@ -131,7 +131,8 @@ def _nominative_adjective(word: str, noun: str) -> str:
     return adjective[:1].upper() + adjective[1:]
 
 
-TEAM_WORDS = re.compile(r"^(das|Das)\s+(Team|BENN-Team|QM-Team|Vor-Ort-Team)\b")
+#: "das Team", "das BENN-Team": the release's local team, named before
+TEAM_REFERENCE = re.compile(r"\b(das|Das)\s+(Team|BENN-Team|QM-Team)\b")
 
 
 @dataclass
@@ -168,17 +169,34 @@ class Extractor:
         self.gaz = gazetteer
         self.base = base_uri
         self.recogniser = Recogniser(gazetteer)
-        self.publishers = [
-            e
-            for e in gazetteer.entities.values()
+        entities = list(gazetteer.entities.values())
+        #: organisations with a press office, by IRI: the candidates for the publisher of a release
+        self.publishers = {
+            e.iri: e
+            for e in entities
             if e.category == "org"
             and e.cls == "GovernmentOrganization"
             and any(u.unit_name == "Pressestelle" for u in gazetteer.units.get(e.iri, []))
+        }
+        #: the normalised street address of each organisation's press office, by the organisation's IRI
+        self.press_addresses = {
+            parent: normalize(unit.street_address).casefold()
+            for parent, units in gazetteer.units.items()
+            for unit in units
+            if unit.unit_name == "Pressestelle" and unit.street_address
+        }
+        self.bezirke = [e for e in entities if e.cls == "Bezirk"]
+        self.urban_development_senates = [
+            e for e in entities if "senatsverwaltung-fuer-stadtentwicklung" in e.iri and e.category == "org"
         ]
+        self.phases: dict[str, list[Entity]] = defaultdict(list)
+        for e in entities:
+            if e.cls == "FundingPhase" and e.parent is not None:
+                self.phases[e.parent].append(e)
 
     # ------------------------------------------------------------ entry point
 
-    def extract(self, doc: SourceDocument, front_matter: dict[str, object] | None = None) -> PressRelease:
+    def extract(self, doc: SourceDocument) -> PressRelease:
         page = parse_page(doc.path, doc.text, self.leading_name)
         return self.extract_page(doc, page)
 
@@ -227,17 +245,16 @@ class Extractor:
             image_credit=page.image_credit,
         )
         orgs = _Orgs(self, ctx, record)
-        teams = self._teams(found, ctx)
+        teams = self._teams(found)
         self._organisations(found, contacts, segments, ctx, orgs, teams)
-        record.organisations = orgs.ordered()
-        people = self._people(found, contacts, segments, ctx, orgs, teams, record)
-        record.areas = self._areas(found, ctx, record)
+        people = self._people(found, contacts, segments, ctx, orgs, teams)
+        record.areas = self._areas(found, ctx)
         record.programmes = self._programmes(found, segments, record)
         self._phases_and_fields(found, record)
-        record.quotations = self._quotations(body, found["body"], people, record)
+        record.quotations = self._quotations(body, found["body"], people)
         record.persons = list(people.values())
         record.events = self._events(page, body, found, ctx, orgs, teams, record)
-        record.contact_points = self._contacts(page, contacts, found, ctx, orgs, people, record)
+        record.contact_points = self._contacts(contacts, orgs, people)
         record.organisations = orgs.ordered()
         return record
 
@@ -246,16 +263,15 @@ class Extractor:
     def _bezirk_of(self, org: Entity | None) -> Entity | None:
         if org is None:
             return None
-        for entity in self.gaz.entities.values():
-            if entity.cls == "Bezirk" and org.name.endswith(" " + entity.name):
+        for entity in self.bezirke:
+            if org.name.endswith(" " + entity.name):
                 return entity
         return None
 
     def _publisher(self, page: Page, found: dict[str, list[Mention]], contacts: list[ParsedContact]) -> Entity | None:
         """The organisation whose press office page carries the release."""
         score: dict[str, float] = defaultdict(float)
-        candidates = {e.iri: e for e in self.publishers}
-        addresses = self._press_addresses()
+        candidates = self.publishers
         for index, contact in enumerate(contacts):
             mentions = found[f"contact{index}"]
             heading = contact.text[: contact.heading_end]
@@ -270,7 +286,7 @@ class Extractor:
                 score[iri] += 5 if "Pressestelle" in heading else 3
             if contact.street_address:
                 key = normalize(contact.street_address).casefold()
-                for iri, address in addresses.items():
+                for iri, address in self.press_addresses.items():
                     if address == key and (not named or iri in named):
                         # the page's own press office names no organisation, only its address
                         score[iri] += 20 if not named and "Pressestelle" in heading else 2
@@ -306,20 +322,9 @@ class Extractor:
         best = max(score, key=lambda iri: (score[iri], iri))
         return candidates[best] if score[best] >= 1 else None
 
-    def _press_addresses(self) -> dict[str, str]:
-        cached = getattr(self, "_addresses", None)
-        if cached is None:
-            cached = {}
-            for parent, units in self.gaz.units.items():
-                for unit in units:
-                    if unit.unit_name == "Pressestelle" and unit.street_address:
-                        cached[parent] = normalize(unit.street_address).casefold()
-            self._addresses = cached
-        return cached
-
     # ------------------------------------------------------------ organisations
 
-    def _teams(self, found: dict[str, list[Mention]], ctx: Context) -> dict[str, str]:
+    def _teams(self, found: dict[str, list[Mention]]) -> dict[str, str]:
         """The local team "das BENN-Team" refers to, per programme: the one in the title, else the first."""
         chosen: dict[str, str] = {}
         for name in ("title", "credit", "body"):
@@ -468,12 +473,8 @@ class Extractor:
                 for org in senate:
                     if "stadtentwicklung" in org.iri:
                         return org
-                for entity in self.gaz.entities.values():
-                    if (
-                        "senatsverwaltung-fuer-stadtentwicklung" in entity.iri
-                        and entity.active_on(ctx.published)
-                        and entity.category == "org"
-                    ):
+                for entity in self.urban_development_senates:
+                    if entity.active_on(ctx.published):
                         return entity
             return senate[0] if len(senate) == 1 else None
         if "quartiersmanager" in low and "Quartiersmanagement" in teams:
@@ -492,7 +493,6 @@ class Extractor:
         ctx: Context,
         orgs: _Orgs,
         teams: dict[str, str],
-        record: PressRelease,
     ) -> dict[str, Person]:
         people: dict[str, Person] = {}
         for name in ("title", "credit", "body"):
@@ -594,7 +594,7 @@ class Extractor:
 
     # ------------------------------------------------------------ areas
 
-    def _areas(self, found: dict[str, list[Mention]], ctx: Context, record: PressRelease) -> list[Area]:
+    def _areas(self, found: dict[str, list[Mention]], ctx: Context) -> list[Area]:
         mentions = [m for name in ("title", "body") for m in found.get(name, []) if m.category == "area"]
         cues: dict[str, str] = {}
         for m in mentions:
@@ -604,7 +604,7 @@ class Extractor:
         named = {m.data.get("name", "") for m in mentions if not m.iris}
         for m in mentions:
             key = self._area_key(m)
-            if m.iris and key in COMMON_NOUN_AREAS and not _named_as_place(m, found):
+            if m.iris and key in COMMON_NOUN_AREAS and not _named_as_place(m):
                 continue  # "das Buch", "im Zentrum": a noun, not the Ortsteil or the LOR area
             if not m.iris and " " not in key and any(n.startswith(key + " ") for n in named):
                 continue  # "im Gutspark" after "im Gutspark Marienfelde": the same place, named once
@@ -711,12 +711,11 @@ class Extractor:
         for m in found.get("body", []) + found.get("title", []):
             if m.category == "phase":
                 for iri in programme_iris:
-                    for entity in self.gaz.entities.values():
+                    for entity in self.phases.get(iri, []):
                         if (
-                            entity.cls == "FundingPhase"
-                            and entity.parent == iri
-                            and entity.name.endswith(f"{m.data['number']}. Förderphase")
-                        ) and entity.iri not in record.phase_iris:
+                            entity.name.endswith(f"{m.data['number']}. Förderphase")
+                            and entity.iri not in record.phase_iris
+                        ):
                             record.phase_iris.append(entity.iri)
             elif m.category == "field":
                 if m.iris:
@@ -731,9 +730,7 @@ class Extractor:
 
     # ------------------------------------------------------------ quotations
 
-    def _quotations(
-        self, body: str, mentions: list[Mention], people: dict[str, Person], record: PressRelease
-    ) -> list[Quotation]:
+    def _quotations(self, body: str, mentions: list[Mention], people: dict[str, Person]) -> list[Quotation]:
         quotes: list[Quotation] = []
         spans = _quote_spans(body)
         previous_end = 0
@@ -836,27 +833,32 @@ class Extractor:
         events: dict[date, Event] = {}
         sentences = _sentences(body)
         mentions = found.get("body", [])
-        for s_start, s_end in sentences:
+        for index, (s_start, s_end) in enumerate(sentences):
             sentence = body[s_start:s_end]
-            for d in find_dates(sentence, page.date_published):
+            dates = find_dates(sentence, page.date_published)
+            if not dates:
+                continue
+            # the sentence after, when it names no date of its own, may give the time and the place
+            following: tuple[int, int] | None = None
+            following_clock: tuple[time, int] | None = None
+            if index + 1 < len(sentences):
+                nxt = body[sentences[index + 1][0] : sentences[index + 1][1]]
+                if not find_dates(nxt, page.date_published):
+                    following = sentences[index + 1]
+                    following_clock = find_time(nxt)
+            has_event = bool(EVENT_VERBS.search(sentence) or EVENT_NOUNS.search(sentence))
+            for d in dates:
                 before = sentence[: d.start]
                 if NOT_EVENT_BEFORE.search(before[-20:]) and not (d.is_range and before[-5:].strip().lower() == "vom"):
                     continue
                 clock = find_time(sentence[d.start :])
-                index = sentences.index((s_start, s_end))
-                if clock is None and index + 1 < len(sentences):
+                if clock is None:
                     # "Die Präsentation beginnt um 17.30 Uhr": the time in the sentence after
-                    nxt = body[sentences[index + 1][0] : sentences[index + 1][1]]
-                    if not find_dates(nxt, page.date_published):
-                        clock = find_time(nxt)
-                has_event = bool(EVENT_VERBS.search(sentence) or EVENT_NOUNS.search(sentence))
+                    clock = following_clock
                 if not has_event and clock is None:
                     continue
                 if d.value in events:
                     continue
-                following = (
-                    sentences[sentences.index((s_start, s_end)) + 1] if (s_start, s_end) != sentences[-1] else None
-                )
                 event = self._event(
                     d.value,
                     clock[0] if clock else None,
@@ -887,14 +889,14 @@ class Extractor:
         record: PressRelease,
         following: tuple[int, int] | None = None,
     ) -> Event:
+        """The event on ``day`` that ``sentence`` (at ``offset`` in the body) names; ``following``, the span of the
+        sentence after, when that sentence names no date of its own."""
         inside = [m for m in mentions if offset <= m.start < offset + len(sentence)]
         organiser = self._organiser(sentence, offset, inside, mentions, record, ctx, orgs, teams)
         address = None
         nearby = inside
         around = sentence
-        if following is not None and not any(
-            dd for dd in find_dates(record.body[following[0] : following[1]], page.date_published)
-        ):
+        if following is not None:
             # "Treffpunkt ist vor Haus 1 in der Ruschestraße 103."
             nearby = inside + [m for m in mentions if following[0] <= m.start < following[1]]
             around = record.body[offset : following[1]]
@@ -950,14 +952,14 @@ class Extractor:
                 org = orgs.for_surface(m.text)
                 if org and org.kind != "PoliticalParty":
                     return org
-            if re.search(r"\b(das|Das)\s+(Team|BENN-Team|QM-Team)\b", sentence) and teams:
+            if TEAM_REFERENCE.search(sentence) and teams:
                 return orgs.find_name(next(iter(teams.values())))
         for m in inside:
             if m.category in ("team", "unit"):
                 org = orgs.for_surface(m.text)
                 if org:
                     return org
-        if re.search(r"\b(das|Das)\s+(Team|BENN-Team|QM-Team)\b", sentence) and teams:
+        if TEAM_REFERENCE.search(sentence) and teams:
             return orgs.find_name(next(iter(teams.values())))
         for m in mentions:
             if m.category in ("unit", "team", "org") and re.search(
@@ -1110,16 +1112,7 @@ class Extractor:
 
     # ------------------------------------------------------------ contacts
 
-    def _contacts(
-        self,
-        page: Page,
-        contacts: list[ParsedContact],
-        found: dict[str, list[Mention]],
-        ctx: Context,
-        orgs: _Orgs,
-        people: dict[str, Person],
-        record: PressRelease,
-    ) -> list[ContactPoint]:
+    def _contacts(self, contacts: list[ParsedContact], orgs: _Orgs, people: dict[str, Person]) -> list[ContactPoint]:
         result: list[ContactPoint] = []
         for index, contact in enumerate(contacts):
             org = orgs.contact_org.get(index)
@@ -1230,7 +1223,7 @@ class _Orgs:
 COMMON_NOUN_AREAS = {"Buch", "Zentrum", "Mitte", "Heide", "Grund", "Aue", "Insel", "Wald", "Feld", "Dorf", "Park"}
 
 
-def _named_as_place(m: Mention, found: dict[str, list[Mention]]) -> bool:
+def _named_as_place(m: Mention) -> bool:
     text = m.data.get("context", "")
     return bool(re.search(r"(\b(in|nach|aus|von|Bezirk|Bezirks|Ortsteil|Ortsteils|Bezirksregion)|\bBerlin-)\s*$", text))
 
@@ -1285,5 +1278,4 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-# relative day words stay importable for the Markdown reader
-__all__ = ["RELATIVE_DAYS", "Extractor"]
+__all__ = ["Extractor"]

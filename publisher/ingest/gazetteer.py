@@ -50,15 +50,11 @@ _DASHES = str.maketrans({"–": "-", "—": "-", "‑": "-", "‐": "-"})
 
 @dataclass(frozen=True)
 class Token:
-    """A whitespace-separated token and its core (punctuation stripped from the edges)."""
+    """A whitespace-separated token's core (punctuation stripped from the edges) and its offsets."""
 
     text: str
     start: int
     end: int
-
-    @property
-    def core(self) -> str:
-        return self.text
 
 
 def tokenize(text: str) -> list[Token]:
@@ -111,11 +107,9 @@ class Entity:
     name: str
     alternate: list[str] = field(default_factory=list)
     parent: str | None = None
-    contained_in: list[str] = field(default_factory=list)
     founded: date | None = None
     dissolved: date | None = None
     roles: list[Role] = field(default_factory=list)
-    lor_code: str | None = None
     honorific: str | None = None
     parties: list[str] = field(default_factory=list)
     unit_name: str | None = None
@@ -156,25 +150,6 @@ def _date(node: object) -> date | None:
         return date.fromisoformat(text[:10])
     except ValueError:
         return None
-
-
-CLASS_PRIORITY = {
-    c: i
-    for i, c in enumerate(
-        [
-            "Bezirk",
-            "Ortsteil",
-            "Quartier",
-            "Bezirksregion",
-            "Planungsraum",
-            "Prognoseraum",
-            "Strasse",
-            "Gebaeude",
-            "Freiflaeche",
-            "City",
-        ]
-    )
-}
 
 
 _WEAK_ER = {"Großer", "Kleiner", "Alter", "Neuer", "Langer", "Weißer", "Roter", "Grüner", "Schwarzer", "Hoher"}
@@ -227,10 +202,8 @@ class Gazetteer:
         self.entities: dict[str, Entity] = {e.iri: e for e in entities}
         self._exact: dict[str, list[str]] = {}
         self.base_forms: dict[str, str] = {}
-        self.names: set[str] = set()
         self._folded: dict[str, list[str]] = {}
         self.units: dict[str, list[Entity]] = {}
-        self.max_tokens = 1
         self._lengths: dict[str, set[int]] = {}
         for entity in self.entities.values():
             category = entity.category
@@ -246,7 +219,6 @@ class Gazetteer:
                 key = normalize(name)
                 if not key:
                     continue
-                self.names.add(name)
                 # programme names are proper names: "Sozialer Zusammenhalt", not "den sozialen Zusammenhalt"
                 exact = category == "programme"
                 self._add(key, entity.iri, exact)
@@ -256,7 +228,6 @@ class Gazetteer:
 
     def _add(self, key: str, iri: str, exact: bool = False) -> None:
         length = key.count(" ") + 1
-        self.max_tokens = max(self.max_tokens, length)
         self._lengths.setdefault(fold(key.split(" ", 1)[0]), set()).add(length)
         bucket = self._exact.setdefault(key, [])
         if iri not in bucket:
@@ -322,14 +293,19 @@ class Gazetteer:
                 i += 1
 
 
-def load_reference(paths: Iterable[Path], base_uri: str) -> Graph:
-    """The curated reference data as one graph, relative IRIs resolved against ``base_uri``."""
+def load_reference(paths: Iterable[Path], base_uri: str, sources: dict[str, str] | None = None) -> Graph:
+    """The curated reference data as one graph, relative IRIs resolved against ``base_uri``. ``sources``, when
+    given, is filled with the file ("reference/NAME.ttl") that first describes each subject."""
     graph = Graph()
     for path in sorted(paths):
+        known = set(graph.subjects()) if sources is not None else set()
         try:
             graph.parse(path, format="turtle", publicID=base_uri)
         except Exception as exc:  # rdflib raises many parser-specific types
             raise ReferenceDataError(f"{path}: not valid Turtle: {exc}") from None
+        if sources is not None:
+            for subject in set(graph.subjects()) - known:
+                sources.setdefault(str(subject), f"reference/{path.name}")
     return graph
 
 
@@ -359,11 +335,8 @@ def build_gazetteer(graph: Graph) -> Gazetteer:
         entity.alternate = sorted(str(a) for a in graph.objects(subject, SDO.alternateName))
         parent = graph.value(subject, SDO.parentOrganization)
         entity.parent = str(parent) if parent is not None else None
-        entity.contained_in = sorted(str(p) for p in graph.objects(subject, SDO.containedInPlace))
         entity.founded = _date(graph.value(subject, SDO.foundingDate))
         entity.dissolved = _date(graph.value(subject, SDO.dissolutionDate))
-        code = graph.value(subject, PM.lorCode)
-        entity.lor_code = str(code) if code is not None else None
         address = graph.value(subject, SDO.address)
         if address is not None:
             street = graph.value(address, SDO.streetAddress)

@@ -72,12 +72,6 @@ class _Triples(list):  # type: ignore[type-arg]
         self.append(triple)
 
 
-def map_release(record: PressRelease, base_uri: str) -> tuple[Graph, Graph]:
-    """The release graph and the entity graph of one record."""
-    release, entities = map_release_triples(record, base_uri)
-    return graph_of(release), graph_of(entities)
-
-
 def graph_of(triples: list[Triple]) -> Graph:
     graph = Graph()
     graph.addN((s, p, o, graph) for s, p, o in triples)

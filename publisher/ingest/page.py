@@ -124,7 +124,6 @@ class Page:
     body_start: int
     body_end: int
     contacts: list[ContactBlock] = field(default_factory=list)
-    paragraphs: bool = False
 
     @property
     def body(self) -> str:
@@ -144,19 +143,13 @@ def _credit(text: str, start: int, leading_name: Callable[[str], int] | None) ->
     length = leading_name(text[start : start + 300]) if leading_name else 0
     if length:
         return text[start : start + length].strip(), start + length
-    best = 0
-    if not best:
-        best = len(words)
-        for k, word in enumerate(words):
-            if k == 0:
-                continue
-            nxt = words[k + 1] if k + 1 < len(words) else ""
-            if word in _CREDIT_STOP or (word[:1].isupper() and nxt[:1].islower() and k >= 1):
-                best = k
-                break
-            if k >= 6:
-                best = k
-                break
+    best = len(words)
+    for k in range(1, len(words)):
+        word = words[k]
+        nxt = words[k + 1] if k + 1 < len(words) else ""
+        if word in _CREDIT_STOP or (word[:1].isupper() and nxt[:1].islower()) or k >= 6:
+            best = k
+            break
     end = start + tokens[best - 1].end()
     return text[start:end].strip(), end
 
@@ -214,7 +207,6 @@ def parse_page(path: Path | str, text: str, leading_name: Callable[[str], int] |
             break
         contacts.insert(0, ContactBlock(marker.group("marker").rstrip(":\n"), block.strip(), marker.start()))
         body_end = marker.start()
-    paragraphs = "\n" in rest[position:body_end].strip()
     return Page(
         title=title,
         text=rest,
@@ -224,5 +216,4 @@ def parse_page(path: Path | str, text: str, leading_name: Callable[[str], int] |
         body_start=position,
         body_end=body_end,
         contacts=contacts,
-        paragraphs=paragraphs,
     )

@@ -430,7 +430,6 @@ UNIT_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     ),
     (re.compile(r"^SPK$"), "Sozialraumorientierte Planungskoordination"),
     (re.compile(r"^(?:[Bb]ezirkliche[n]?\s+)?BENN-Koordination$"), "BENN-Koordination"),
-    (re.compile(r"^Pressestelle$"), "Pressestelle"),
     (re.compile(r"^Pressestellen?$"), "Pressestelle"),
 ]
 ALL_HEADS = HEAD_ORGS | BUILDING_HEADS | OPEN_SPACE_HEADS | QUARTIER_HEADS
@@ -536,7 +535,6 @@ GENERIC_PLACES = {
 }
 _COLON_QUOTE = re.compile(r"\s*:\s*[„\"«»“]")
 COMPASS = ("Nord", "Süd", "Ost", "West")
-SENTENCE_END = re.compile(r"[.!?:;]\s*$")
 #: Adjectives that open the name of a street written as one word ("Neue Krugallee").
 STREET_ADJECTIVES = {
     "Alte",
@@ -712,7 +710,7 @@ class Recogniser:
         # 5. references the context resolves: "das Bezirksamt", "das BENN-Team", "der Quartiersrat"
         self._references(text, tokens, free, take)
         # 6. people
-        self._people(text, tokens, taken, take, mentions)
+        self._people(text, tokens, taken, free, take, mentions)
         # 7. places by their form: streets, parks, quarters
         self._places(text, tokens, taken, take)
         # 8. phases, fields of action, programmes introduced as such
@@ -813,12 +811,6 @@ class Recogniser:
                 and _joined(text, tokens, start + length - 1, start + length + 1)
             ):
                 length += 1
-            if (
-                head in ("Kirche", "Café", "Kita", "Verein", "Initiative", "Genossenschaft", "Stiftung")
-                and not self._area_like(text, tokens, start)
-                and length < 1
-            ):
-                continue
             end = start + length
             if (
                 end < n
@@ -1146,7 +1138,7 @@ class Recogniser:
             return start, j, title
         return start, start, None
 
-    def _role_before(self, text: str, tokens: list[Token], s: int, taken: set[int]) -> str | None:
+    def _role_before(self, text: str, tokens: list[Token], s: int) -> str | None:
         """The role phrase that ends right before token s ("Bezirksbürgermeisterin und Stadträtin")."""
         k = s - 1
         if k >= 0 and tokens[k].text in TITLES:
@@ -1216,18 +1208,19 @@ class Recogniser:
         return " ".join(words), j
 
     def _people(
-        self, text: str, tokens: list[Token], taken: set[int], take: Callable[[Mention], None], mentions: list[Mention]
+        self,
+        text: str,
+        tokens: list[Token],
+        taken: set[int],
+        free: Callable[[int, int], bool],
+        take: Callable[[Mention], None],
+        mentions: list[Mention],
     ) -> None:
         n = len(tokens)
-        add = take
-
-        def free(a: int, b: int) -> bool:
-            return all(k not in taken for k in range(a, b))
-
         known = {m.first_token: m for m in mentions if m.category == "person"}
         role_tokens: set[int] = set()
         for m in known.values():
-            role = self._role_before(text, tokens, m.first_token, taken)
+            role = self._role_before(text, tokens, m.first_token)
             after = None if role else self._role_after(text, tokens, m.last_token)
             if after:
                 role = after[0]
@@ -1244,7 +1237,7 @@ class Recogniser:
                 continue
             first = s + (1 if title else 0)
             name = " ".join(t.text for t in tokens[first:e])
-            role = self._role_before(text, tokens, s, taken)
+            role = self._role_before(text, tokens, s)
             after = None if role else self._role_after(text, tokens, e)
             if after:
                 role = after[0]
@@ -1262,30 +1255,24 @@ class Recogniser:
                 and any(self.gaz.get(iri).cls == "PoliticalParty" for iri in self.gaz.lookup(tokens[e].text))
             )
             if role or quoted or title or party or spoken:
-                add(self._mk(text, tokens, first, e, "person", name=name, role=role, title=title))
+                take(self._mk(text, tokens, first, e, "person", name=name, role=role, title=title))
 
     def _places(self, text: str, tokens: list[Token], taken: set[int], take: Callable[[Mention], None]) -> None:
-        add = take
-        n = len(tokens)
-
-        def free(a: int, b: int) -> bool:
-            return b <= n and all(k not in taken for k in range(a, b))
-
         for i, tok in enumerate(tokens):
             word = tok.text
             if i in taken or not word[:1].isupper():
                 continue
             if BUILDING_SUFFIX.match(word) and word not in BUILDING_HEADS and word.lower() not in GENERIC_PLACES:
-                add(self._mk(text, tokens, i, i + 1, "area", kind="Gebaeude", name=word))
+                take(self._mk(text, tokens, i, i + 1, "area", kind="Gebaeude", name=word))
                 continue
             # streets
             street = self._street(text, tokens, i, taken)
             if street:
                 s, e, name = street
-                add(self._mk(text, tokens, s, e, "area", kind="Strasse", name=name))
+                take(self._mk(text, tokens, s, e, "area", kind="Strasse", name=name))
                 continue
             if OPEN_SPACE_SUFFIX.match(word) and word not in OPEN_SPACE_NOT and word.lower() not in GENERIC_PLACES:
-                add(self._mk(text, tokens, i, i + 1, "area", kind="Freiflaeche", name=word))
+                take(self._mk(text, tokens, i, i + 1, "area", kind="Freiflaeche", name=word))
                 continue
             # "Kosmosviertel", "Kölner Viertel", "Wittenau-Süd"
             if re.match(r"^[A-ZÄÖÜ][\wäöüß-]*(viertel|kiez|siedlung|-gelände)$", word, re.IGNORECASE) and _cap(word):
@@ -1302,10 +1289,10 @@ class Recogniser:
                     if s < i and tokens[s].text.endswith("en") and not tokens[s].text.endswith("ner")
                     else name
                 )
-                add(self._mk(text, tokens, s, i + 1, "area", kind="Quartier", name=name))
+                take(self._mk(text, tokens, s, i + 1, "area", kind="Quartier", name=name))
                 continue
             if re.match(r"^[A-ZÄÖÜ][\wäöüß]+-(Nord|Süd|Ost|West|Mitte|Zentrum)$", word):
-                add(self._mk(text, tokens, i, i + 1, "area", kind="Quartier", name=word))
+                take(self._mk(text, tokens, i, i + 1, "area", kind="Quartier", name=word))
 
     def _street(self, text: str, tokens: list[Token], i: int, taken: set[int]) -> tuple[int, int, str] | None:
         """A street name ending at token i: (start, end, name in its base form)."""

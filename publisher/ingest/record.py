@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from typing import Any
 
-AREA_KINDS = ("Bezirk", "Ortsteil", "Bezirksregion", "Quartier", "Strasse", "Gebaeude", "Freiflaeche")
-
 
 @dataclass
 class Organisation:
@@ -50,7 +48,7 @@ class Area:
     """A Berlin place named in the title or body."""
 
     name: str
-    kind: str  # one of AREA_KINDS
+    kind: str  # Bezirk, Ortsteil, Bezirksregion, Quartier, Strasse, Gebaeude or Freiflaeche
     iri: str
     rdf_class: str  # Bezirk, Prognoseraum, Bezirksregion, Planungsraum, Ortsteil, Quartier, Strasse, ...
     known: bool = True
@@ -90,7 +88,6 @@ class Quotation:
     speaker: str | None = None
     speaker_iri: str | None = None
     speaker_role: str | None = None
-    speaker_role_org_iri: str | None = None
 
 
 @dataclass

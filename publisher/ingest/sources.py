@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from itertools import chain
 from pathlib import Path
 
 import frontmatter
@@ -21,7 +22,7 @@ from publisher.errors import InputError
 from publisher.ingest.extract import Extractor
 from publisher.ingest.mapping import Triple, graph_of, map_release_triples
 from publisher.ingest.record import PressRelease
-from publisher.ingest.source import SourceDocument
+from publisher.ingest.source import SUFFIXES, SourceDocument
 from publisher.namespaces import PM, SDO
 
 
@@ -50,18 +51,15 @@ class Extracted:
 def new_entities(record: PressRelease) -> list[tuple[str, str, str]]:
     """(IRI, class, name) of every entity the release mentions that the reference data does not know."""
     found: dict[str, tuple[str, str, str]] = {}
-    for org in record.organisations:
-        if not org.known:
-            found.setdefault(org.iri, (org.iri, org.kind, org.name))
-    for person in record.persons:
-        if not person.known:
-            found.setdefault(person.iri, (person.iri, "Person", person.name))
-    for area in record.areas:
-        if not area.known:
-            found.setdefault(area.iri, (area.iri, area.rdf_class, area.name))
-    for programme in record.programmes:
-        if not programme.known:
-            found.setdefault(programme.iri, (programme.iri, "FundingScheme", programme.name))
+    mentioned = chain(
+        ((o.iri, o.kind, o.name, o.known) for o in record.organisations),
+        ((p.iri, "Person", p.name, p.known) for p in record.persons),
+        ((a.iri, a.rdf_class, a.name, a.known) for a in record.areas),
+        ((p.iri, "FundingScheme", p.name, p.known) for p in record.programmes),
+    )
+    for iri, cls, name, known in mentioned:
+        if not known:
+            found.setdefault(iri, (iri, cls, name))
     for iri, cls, name in record.new_entities:
         found.setdefault(iri, (iri, cls, name))
     return sorted(found.values())
@@ -77,6 +75,18 @@ def _markdown_to_text(markdown: str) -> str:
     return text.strip()
 
 
+def front_matter_date(doc: SourceDocument, key: str, value: object) -> date:
+    """A date of the front matter: YAML's own date (of a date and time, the date), or text as YYYY-MM-DD."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise InputError(doc.path, f"impossible date '{value}' in front matter '{key}' (expected YYYY-MM-DD)") from None
+
+
 def markdown_page(doc: SourceDocument) -> tuple[str, dict[str, object]]:
     """A Markdown release with YAML front matter as the text export the extractor reads.
 
@@ -88,22 +98,15 @@ def markdown_page(doc: SourceDocument) -> tuple[str, dict[str, object]]:
         post = frontmatter.loads(doc.text)
     except yaml.YAMLError as exc:
         raise InputError(doc.path, f"front matter is not valid YAML: {str(exc).splitlines()[0]}") from None
+    except ValueError as exc:  # YAML builds dates while it parses: 2025-02-30 fails there
+        raise InputError(doc.path, f"front matter holds an impossible date or time: {exc}") from None
     meta = dict(post.metadata)
     title = str(meta.get("title") or "").strip()
     if not title:
         raise InputError(doc.path, "front matter has no 'title'")
-    raw_date = meta.get("date")
-    if raw_date is None:
+    if meta.get("date") is None:
         raise InputError(doc.path, "front matter has no 'date' (YYYY-MM-DD)")
-    if isinstance(raw_date, date):
-        published = raw_date
-    else:
-        try:
-            published = date.fromisoformat(str(raw_date).strip())
-        except ValueError:
-            raise InputError(
-                doc.path, f"impossible publication date '{raw_date}' in front matter (expected YYYY-MM-DD)"
-            ) from None
+    published = front_matter_date(doc, "date", meta["date"])
     body = _markdown_to_text(post.content)
     if len(body) < 20:
         raise InputError(doc.path, "the body of the release is empty")
@@ -138,12 +141,8 @@ def extract_source(doc: SourceDocument, extractor: Extractor, base_uri: str) -> 
             if entity is None:
                 raise InputError(doc.path, f"publisher '{publisher}' is not in the reference data")
             record.publisher, record.publisher_iri = entity.name, entity.iri
-        modified = meta.get("modified")
-        if modified is not None:
-            try:
-                record.date_modified = modified if isinstance(modified, date) else date.fromisoformat(str(modified))
-            except ValueError:
-                raise InputError(doc.path, f"impossible date '{modified}' in front matter 'modified'") from None
+        if meta.get("modified") is not None:
+            record.date_modified = front_matter_date(doc, "modified", meta["modified"])
             if record.date_modified < record.date_published:
                 raise InputError(doc.path, "front matter 'modified' lies before the publication date")
     else:
@@ -175,8 +174,6 @@ def _rdf_source(doc: SourceDocument, base_uri: str) -> Extracted:
 def source_paths(folder: Path) -> list[Path]:
     """The release files in ``folder`` (recursively), in a stable order. Hidden files and folders and README
     files are skipped; a file of an unknown type is listed (and then reported)."""
-    from publisher.ingest.source import SUFFIXES
-
     if not folder.is_dir():
         raise InputError(folder, "no such folder")
     wanted = (*SUFFIXES, ".html", ".htm", ".json")

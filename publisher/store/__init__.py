@@ -18,23 +18,6 @@ from typing import Any
 
 from publisher.errors import ConfigError
 
-#: Query result formats every store can produce, by short name.
-RESULT_FORMATS = {
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-}
-#: RDF formats every store can produce for CONSTRUCT, DESCRIBE and dumps, by short name.
-RDF_FORMATS = {
-    "turtle": "text/turtle",
-    "nt": "application/n-triples",
-    "nq": "application/n-quads",
-    "trig": "application/trig",
-    "jsonld": "application/ld+json",
-    "rdfxml": "application/rdf+xml",
-}
-
 
 def graph_iri(base_uri: str, name: str) -> str:
     """The IRI of one of the publisher's own named graphs ("reference", "entities", "ontology")."""
@@ -68,14 +51,10 @@ class Change:
 class Store(ABC):
     """Read access to the published graph."""
 
-    #: Whether ``apply`` exists.
-    writable: bool = False
-    #: Whether the store is a process-local database (as opposed to a remote endpoint).
-    embedded: bool = True
-
     @abstractmethod
     def query(self, sparql: str, result_format: str = "json") -> bytes:
-        """Run a SPARQL query; SELECT/ASK results in a RESULT_FORMATS name, graphs in an RDF_FORMATS name."""
+        """Run a SPARQL query; SELECT/ASK results as "json", "xml", "csv" or "tsv", graphs in a format of
+        ``publisher.formats.BY_NAME`` (quad formats give the graph's triples as N-Triples)."""
 
     @abstractmethod
     def dump(self, rdf_format: str) -> bytes:
@@ -111,8 +90,6 @@ class Store(ABC):
 
 
 class WritableStore(Store):
-    writable = True
-
     @abstractmethod
     def apply(self, change: Change) -> None:
         """Apply ``change`` atomically."""

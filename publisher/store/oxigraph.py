@@ -24,7 +24,8 @@ from typing import Any
 import pyoxigraph as ox
 
 from publisher.errors import StoreError
-from publisher.store import RDF_FORMATS, Change, WritableStore
+from publisher.formats import BY_NAME
+from publisher.store import Change, WritableStore
 
 _RESULT = {
     "json": ox.QueryResultsFormat.JSON,
@@ -32,14 +33,8 @@ _RESULT = {
     "csv": ox.QueryResultsFormat.CSV,
     "tsv": ox.QueryResultsFormat.TSV,
 }
-_RDF = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "nt": ox.RdfFormat.N_TRIPLES,
-    "nq": ox.RdfFormat.N_QUADS,
-    "trig": ox.RdfFormat.TRIG,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-}
+#: The format table's RDF formats, as Oxigraph knows them.
+_RDF = {name: ox.RdfFormat.from_media_type(fmt.media_type) for name, fmt in BY_NAME.items()}
 _QUAD_FORMATS = {"nq", "trig"}
 
 
@@ -115,7 +110,7 @@ class OxigraphStore(WritableStore):
         return ox.serialize(result, format=rdf) or b""
 
     def dump(self, rdf_format: str) -> bytes:
-        if rdf_format not in RDF_FORMATS:
+        if rdf_format not in _RDF:
             raise StoreError(f"dump: unknown format '{rdf_format}'")
         store = self._store()
         if rdf_format in _QUAD_FORMATS:
@@ -173,25 +168,27 @@ class OxigraphStore(WritableStore):
                 [int(p.name.split("-")[1]) for p in self.path.glob("gen-*") if p.name[4:].isdigit()] or [0]
             )
             new = self.path / f"gen-{number:06d}"
+            manifest_data = dict(change.manifest)
             try:
                 new.mkdir()
                 if change.full or current is None:
                     loader = _start_bulk_load(new, change.graphs)
-                    if change.files is not None:
-                        # written while the loader works
-                        change.manifest["files"] = change.files(new / "files")
-                        change.files = None
-                    _finish_bulk_load(new, loader)
+                    try:
+                        if change.files is not None:
+                            # written while the loader works
+                            manifest_data["files"] = change.files(new / "files")
+                    finally:
+                        _finish_bulk_load(new, loader)  # the loader ends before anything is removed
                 else:
                     ox.Store.read_only(str(current / "oxigraph")).backup(str(new / "oxigraph"))
                     writer = ox.Store(str(new / "oxigraph"))
                     _apply_incremental(writer, change)
                     writer.flush()
                     del writer
-                if change.files is not None:
-                    change.manifest["files"] = change.files(new / "files")
+                    if change.files is not None:
+                        manifest_data["files"] = change.files(new / "files")
                 manifest = new / "manifest.json"
-                manifest.write_text(json.dumps(change.manifest, ensure_ascii=False, sort_keys=True), "utf-8")
+                manifest.write_text(json.dumps(manifest_data, ensure_ascii=False, sort_keys=True), "utf-8")
                 _fsync(manifest)
                 _fsync(new)
                 link = self.path / "current.next"
@@ -220,9 +217,10 @@ class OxigraphStore(WritableStore):
         else:
             data = "".join(_quads(g, nt) for g, nt in change.graphs.items())
             fresh.bulk_load(input=data.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+        manifest = json.loads(json.dumps(change.manifest))
         if change.files is not None:
             files = Path(tempfile.mkdtemp(prefix="publisher-files-"))
-            change.manifest["files"] = change.files(files)
+            manifest["files"] = change.files(files)
             if self._memory_files is not None:
                 shutil.rmtree(self._memory_files, ignore_errors=True)
             self._memory_files = files
@@ -230,7 +228,7 @@ class OxigraphStore(WritableStore):
             weakref.finalize(self, shutil.rmtree, str(files), True)
         self._memory = fresh
         self._memory_version += 1
-        self._memory_manifest = json.loads(json.dumps(change.manifest))
+        self._memory_manifest = manifest
 
     def _clean_leftovers(self) -> None:
         """Generation folders that never became current are what an interrupted build left."""

@@ -33,7 +33,7 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Flas
     state.services["dumps.index"] = ("Downloads", "Alle Daten als Turtle, N-Triples (gzip) und JSON-LD")
     state.services["linked_data.context"] = ("JSON-LD-Kontext", "Der @context aller JSON-LD-Dokumente")
     errors.init_app(app)
-    app.wsgi_app = ResponseMemo(app.wsgi_app, state, config.response_cache)  # type: ignore[method-assign]
+    app.wsgi_app = ResponseMemo(app.wsgi_app, state)  # type: ignore[method-assign]
 
     @app.after_request
     def cors(response: Response) -> Response:

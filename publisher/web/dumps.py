@@ -6,7 +6,7 @@ import base64
 
 from flask import Blueprint, Response, render_template, send_file
 
-from publisher.dumps import DUMPS
+from publisher.dumps import DUMPS, ENCODINGS
 from publisher.errors import NotFoundError
 from publisher.web.http import respond
 from publisher.web.negotiation import HTML
@@ -14,33 +14,30 @@ from publisher.web.state import Rendered, published
 
 bp = Blueprint("dumps", __name__)
 
-#: What a compressed file is served as: the file itself, not its content with a Content-Encoding (a client
-#: that saves it gets the bytes whose size and hash the listing names).
-SERVED_TYPES = {"dataset.nt.gz": "application/gzip"}
+
+def served_as(name: str, media_type: str) -> str:
+    """A compressed file is served as the file itself, not as its content with a Content-Encoding: a client that
+    saves it gets the bytes whose size and hash the listing names."""
+    return "application/gzip" if ENCODINGS.get(name) == "gzip" else media_type
 
 
 @bp.route("/dumps/", methods=["GET", "HEAD"])
 def index() -> Response:
-    state = published()
-
-    def make() -> Rendered:
-        files = state.manifest().get("files", {})
-        rows = [
-            {
-                "name": name,
-                "title": DUMPS[name][1],
-                "media_type": entry["media_type"],
-                "served_as": SERVED_TYPES.get(name, entry["media_type"]),
-                "size": entry["size"],
-                "sha256": entry["sha256"],
-            }
-            for name, entry in sorted(files.items())
-            if name in DUMPS
-        ]
-        html = render_template("dumps.html", files=rows, built=state.manifest().get("built"))
-        return Rendered(html.encode("utf-8"), HTML.content_type)
-
-    return respond(state.cached(("dumps",), make), vary=False)
+    manifest = published().manifest()
+    rows = [
+        {
+            "name": name,
+            "title": DUMPS[name][1],
+            "media_type": entry["media_type"],
+            "served_as": served_as(name, entry["media_type"]),
+            "size": entry["size"],
+            "sha256": entry["sha256"],
+        }
+        for name, entry in sorted(manifest.get("files", {}).items())
+        if name in DUMPS
+    ]
+    html = render_template("dumps.html", files=rows, built=manifest.get("built"))
+    return respond(Rendered(html.encode("utf-8"), HTML.content_type), vary=False)
 
 
 @bp.route("/dumps/<name>", methods=["GET", "HEAD"])
@@ -53,7 +50,7 @@ def file(name: str) -> Response:
     path = folder / "dumps" / name
     if not path.is_file():
         raise NotFoundError(f"dump '{name}' is listed but missing from {folder}; rebuild to write it again")
-    media_type = SERVED_TYPES.get(name, entry["media_type"])
+    media_type = served_as(name, entry["media_type"])
     response = send_file(
         path,
         mimetype=media_type,
@@ -71,4 +68,4 @@ def file(name: str) -> Response:
     return response
 
 
-__all__ = ["SERVED_TYPES", "bp"]
+__all__ = ["bp", "served_as"]

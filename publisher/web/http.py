@@ -7,8 +7,6 @@ state was built) and ``Cache-Control`` with the configured max-age; werkzeug ans
 
 from __future__ import annotations
 
-import hashlib
-
 from flask import Response, request
 
 from publisher.web.memo import MEMORABLE
@@ -18,10 +16,6 @@ from publisher.web.state import Rendered, published
 EXPOSED = "ETag, Last-Modified, Link, Location, Content-Location, Content-Length, Content-Range, Accept-Ranges, Vary"
 #: Headers a script on another origin may send (they make the browser ask first).
 ALLOWED = "Accept, Accept-Language, Content-Type, If-None-Match, If-Modified-Since, Range"
-
-
-def etag_of(body: bytes) -> str:
-    return hashlib.sha256(body).hexdigest()[:40]
 
 
 def respond(
@@ -58,4 +52,4 @@ def add_cors(response: Response) -> Response:
     return response
 
 
-__all__ = ["add_cors", "etag_of", "respond"]
+__all__ = ["add_cors", "respond"]

@@ -11,11 +11,11 @@ from flask import Blueprint, Response, render_template, request
 from rdflib import Graph
 
 from publisher.errors import HttpError, NotFoundError
-from publisher.formats import CONTEXT, serialize
-from publisher.resources import Description, is_iri, json_ld_script
+from publisher.formats import CONTEXT, jsonld_document, serialize
+from publisher.resources import Description, is_iri
 from publisher.web.http import respond
 from publisher.web.negotiation import DOCUMENT_FORMATS, Representation, negotiate, split_suffix
-from publisher.web.pages import Linker, resource_page
+from publisher.web.pages import Linker, json_ld_script, resource_page
 from publisher.web.state import Rendered, published
 
 bp = Blueprint("linked_data", __name__)
@@ -96,42 +96,32 @@ def document(rest: str) -> Response:
     fmt = negotiate(request.accept_mimetypes, suffix)
     page = page_number()
     state = published()
-    candidates = [iri for iri in candidate_iris("id", path, suffix) if is_iri(iri)]
+    described = (state.resources.describe(iri, page) for iri in candidate_iris("id", path, suffix) if is_iri(iri))
+    description = next((d for d in described if d is not None), None)
+    if description is None:
+        raise NotFoundError(f"no resource {state.config.base_uri}id/{path}")
+    if page > description.pages:
+        raise NotFoundError(f"{description.iri}: page {page} does not exist (1 to {description.pages})")
+    doc_path = path_url("doc", path)
+    query = f"?page={page}" if page > 1 else ""
+    links = _alternates(doc_path, fmt, query) + _page_links(doc_path, fmt.suffix, page, description.pages)
+    body = rdf_body(description.graph, fmt) if fmt.rdf else _resource_html(description, doc_path)
+    location = None if suffix else doc_path + fmt.suffix + query
+    return respond(Rendered(body, fmt.content_type, links), content_location=location)
 
-    def make() -> Rendered:
-        for iri in candidates:
-            description = state.resources.describe(iri, page)
-            if description is not None:
-                break
-        else:
-            raise NotFoundError(f"no resource {state.config.base_uri}id/{path}")
-        if page > description.pages:
-            raise NotFoundError(f"{description.iri}: page {page} does not exist (1 to {description.pages})")
-        doc_path = path_url("doc", path)
-        query = f"?page={page}" if page > 1 else ""
-        links = _alternates(doc_path, fmt, query) + _page_links(doc_path, fmt.suffix, page, description.pages)
-        if fmt.rdf:
-            return Rendered(rdf_body(description.graph, fmt), fmt.content_type, links)
-        return Rendered(_resource_html(description, doc_path), fmt.content_type, links)
 
-    rendered = state.cached(("doc", tuple(candidates), fmt.name, page), make)
-    location = None
-    if suffix is None:
-        location = path_url("doc", path) + fmt.suffix + (f"?page={page}" if page > 1 else "")
-    return respond(rendered, content_location=location)
+def current_linker() -> Linker:
+    """Links from this app's pages: the publisher's IRIs lead to this app's paths."""
+    return Linker(published().config.base_uri, request.script_root)
 
 
 def _resource_html(description: Description, doc_path: str) -> bytes:
-    state = published()
-    linker = Linker(state.config.base_uri, request.script_root)
-    view = resource_page(description, linker)
     return render_template(
         "resource.html",
-        page=view,
+        page=resource_page(description, current_linker()),
         doc_path=doc_path,
         formats=DOCUMENT_FORMATS,
-        json_ld=json_ld_script(serialize(description.graph, "jsonld")),
-        linker=linker,
+        json_ld=json_ld_script(jsonld_document(description.graph)),
     ).encode("utf-8")
 
 
@@ -142,28 +132,29 @@ def named_graph(rest: str) -> Response:
     fmt = negotiate(request.accept_mimetypes, suffix)
     state = published()
     iri = f"{state.config.base_uri}graph/{path}"
-
-    def make() -> Rendered:
-        graph = state.resources.graph_content(iri) if is_iri(iri) else None
-        if graph is None:
-            raise NotFoundError(f"no graph {iri}")
-        doc_path = path_url("graph", path)
-        links = _alternates(doc_path, fmt, "")
-        if fmt.rdf:
-            return Rendered(rdf_body(graph, fmt), fmt.content_type, links)
+    graph = state.resources.graph_content(iri) if is_iri(iri) else None
+    if graph is None:
+        raise NotFoundError(f"no graph {iri}")
+    doc_path = path_url("graph", path)
+    if fmt.rdf:
+        body = rdf_body(graph, fmt)
+    else:
         html = render_template("graph.html", iri=iri, triples=len(graph), doc_path=doc_path, formats=DOCUMENT_FORMATS)
-        return Rendered(html.encode("utf-8"), fmt.content_type, links)
+        body = html.encode("utf-8")
+    location = None if suffix else doc_path + fmt.suffix
+    return respond(Rendered(body, fmt.content_type, _alternates(doc_path, fmt, "")), content_location=location)
 
-    rendered = state.cached(("graph", path, fmt.name), make)
-    location = path_url("graph", path) + fmt.suffix if suffix is None else None
-    return respond(rendered, content_location=location)
+
+#: The JSON-LD context every JSON-LD document of the publisher uses (and carries inline).
+CONTEXT_DOCUMENT = Rendered(
+    json.dumps({"@context": CONTEXT}, indent=2, sort_keys=True).encode("utf-8"), "application/ld+json"
+)
 
 
 @bp.route("/context.jsonld", methods=["GET", "HEAD"])
 def context() -> Response:
-    """The JSON-LD context every JSON-LD document of the publisher uses (and carries inline)."""
-    body = json.dumps({"@context": CONTEXT}, indent=2, sort_keys=True).encode("utf-8")
-    return respond(Rendered(body, "application/ld+json"), vary=False)
+    """The published JSON-LD context."""
+    return respond(CONTEXT_DOCUMENT, vary=False)
 
 
-__all__ = ["bp", "candidate_iris", "page_number", "path_url"]
+__all__ = ["bp", "candidate_iris", "current_linker", "page_number", "path_url"]

@@ -5,8 +5,8 @@ else), and on the published state. The first request for such a combination goes
 marks its answer as memorable (a 200 with validators, rendered from the store), the status, headers and body
 are kept, and the next identical request is answered from the memo without routing, negotiating or rendering
 again; conditional requests are answered 304 through werkzeug's ``is_resource_modified``. A new build changes
-the state's version and so every key. Requests the memo cannot answer exactly (ranges, other methods) go to
-the app.
+the state's version, and the memos of the old state go. Requests the memo cannot answer exactly (ranges, other
+methods) go to the app.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 from werkzeug.http import is_resource_modified, parse_date
 
-from publisher.web.state import Published, ResponseCache
+from publisher.web.state import Published
 
 #: The environ key through which a view marks its response as one the memo may keep.
 MEMORABLE = "publisher.memorable"
@@ -51,22 +51,17 @@ class Memo:
 class ResponseMemo:
     """WSGI middleware: answers repeated GET and HEAD requests from memos of earlier responses."""
 
-    def __init__(self, app: WsgiApp, state: Published, capacity: int) -> None:
+    def __init__(self, app: WsgiApp, state: Published) -> None:
         self.app = app
         self.state = state
-        self.memos = ResponseCache(capacity)
-        self._version = ""
+        self.memos = state.responses
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD")
         if self.memos.capacity <= 0 or method not in ("GET", "HEAD") or "HTTP_RANGE" in environ:
             return self.app(environ, start_response)
-        version = self.state.version()
-        if version != self._version:
-            self.memos.clear()  # nothing of an earlier state is asked for again
-            self._version = version
         key = (
-            version,
+            self.state.version(),
             environ.get("SCRIPT_NAME", ""),
             environ.get("PATH_INFO", ""),
             environ.get("QUERY_STRING", ""),

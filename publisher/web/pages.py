@@ -8,8 +8,10 @@ other IRI (``javascript:``, ``data:``) is shown as text, never as a link.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from babel.dates import format_date, format_datetime
@@ -17,7 +19,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
 from publisher.namespaces import PM, SDO
-from publisher.resources import DEPENDENT, Description, label_of
+from publisher.resources import DEPENDENT, Description, label_literal, label_of
 
 #: German names of the classes the publisher publishes.
 CLASS_LABELS: dict[URIRef, str] = {
@@ -400,16 +402,12 @@ class PageBuilder:
             layout = "person"
         else:
             layout = "resource"
-        title_literal = next(
-            (v for p in (SDO.headline, SDO.name, SDO.roleName) for v in self.graph.objects(self.subject, p)), None
-        )
-        title = label_of(self.graph, self.subject) or self.description.iri
-        lang = title_literal.language if isinstance(title_literal, Literal) else None
+        title = label_literal(self.graph, self.subject)
         skip = _ARTICLE_PROPERTIES if layout == "release" else frozenset()
         page = ResourcePage(
             iri=self.description.iri,
-            title=title,
-            lang=lang,
+            title=str(title) if title is not None else self.description.iri,
+            lang=title.language if title is not None else None,
             kinds=kind_of(self.graph, self.subject),
             layout=layout,
             rows=self.rows(self.subject, skip, expand=True),
@@ -456,6 +454,13 @@ class PageBuilder:
         }
 
 
+def json_ld_script(document: Any) -> str:
+    """A JSON-LD document as text that can stand inside <script>: "<", ">" and "&" (which occur only inside JSON
+    strings) are written as JSON escapes, so nothing in the data can close the element or open a comment."""
+    text = json.dumps(document, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
 def resource_page(description: Description, linker: Linker) -> ResourcePage:
     return PageBuilder(description, linker).build()
 
@@ -470,6 +475,7 @@ __all__ = [
     "Row",
     "Value",
     "format_literal",
+    "json_ld_script",
     "resource_page",
     "short_text",
 ]

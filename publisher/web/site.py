@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request, url_for
 
-from publisher import __version__
 from publisher.errors import HttpError, NotFoundError
 from publisher.formats import CONTEXT
-from publisher.resources import LISTINGS, json_ld_script
+from publisher.resources import LISTINGS
 from publisher.web.http import respond
-from publisher.web.linked_data import page_number
+from publisher.web.linked_data import current_linker, page_number
 from publisher.web.negotiation import HTML
-from publisher.web.pages import Linker
+from publisher.web.pages import json_ld_script
 from publisher.web.state import Rendered, published
 
 bp = Blueprint("site", __name__)
@@ -25,42 +24,36 @@ def endpoints() -> list[tuple[str, str, str]]:
     return [(title, url_for(endpoint), text) for endpoint, (title, text) in published().services.items()]
 
 
-def _html(template: str, **context: object) -> Rendered:
-    return Rendered(render_template(template, version=__version__, **context).encode("utf-8"), HTML.content_type)
+def _html(template: str, **context: object) -> Response:
+    html = render_template(template, linker=current_linker(), **context)
+    return respond(Rendered(html.encode("utf-8"), HTML.content_type))
 
 
 @bp.route("/", methods=["GET", "HEAD"])
 def landing() -> Response:
     state = published()
-
-    def make() -> Rendered:
-        counts = state.resources.counts()
-        listings = [(slug, title, counts[slug]) for slug, (title, _c, _o) in LISTINGS.items() if counts[slug]]
-        manifest = state.manifest()
-        search_target = url_for("site.search", _external=False)
-        website = {
-            "@context": CONTEXT,
-            "@type": "WebSite",
-            "name": "Pressemitteilungen als Linked Open Data",
-            "url": state.config.base_uri,
-            "potentialAction": {
-                "@type": "SearchAction",
-                "target": state.config.base_uri.rstrip("/") + search_target + "?q={q}",
-                "query-input": "required name=q",
-            },
-        }
-        return _html(
-            "landing.html",
-            listings=listings,
-            newest=state.resources.newest_releases(10),
-            linker=Linker(state.config.base_uri, request.script_root),
-            endpoints=endpoints(),
-            triples=manifest.get("triples"),
-            built=manifest.get("built"),
-            json_ld=json_ld_script(website),
-        )
-
-    return respond(state.cached(("landing", request.script_root), make))
+    counts = state.resources.counts()
+    manifest = state.manifest()
+    website = {
+        "@context": CONTEXT,
+        "@type": "WebSite",
+        "name": "Pressemitteilungen als Linked Open Data",
+        "url": state.config.base_uri,
+        "potentialAction": {
+            "@type": "SearchAction",
+            "target": state.config.base_uri.rstrip("/") + url_for("site.search") + "?q={q}",
+            "query-input": "required name=q",
+        },
+    }
+    return _html(
+        "landing.html",
+        listings=[(slug, title, counts[slug]) for slug, (title, _c, _o) in LISTINGS.items() if counts[slug]],
+        newest=state.resources.listing("pressemitteilungen", 1, 10).items,
+        endpoints=endpoints(),
+        triples=manifest.get("triples"),
+        built=manifest.get("built"),
+        json_ld=json_ld_script(website),
+    )
 
 
 @bp.route("/liste/<slug>", methods=["GET", "HEAD"])
@@ -68,21 +61,10 @@ def listing(slug: str) -> Response:
     if slug not in LISTINGS:
         raise NotFoundError(f"no listing '{slug}' (listings: {', '.join(LISTINGS)})")
     page = page_number()
-    state = published()
-
-    def make() -> Rendered:
-        result = state.resources.listing(slug, page)
-        if page > result.pages:
-            raise NotFoundError(f"listing '{slug}': page {page} does not exist (1 to {result.pages})")
-        return _html(
-            "listing.html",
-            slug=slug,
-            title=LISTINGS[slug][0],
-            result=result,
-            linker=Linker(state.config.base_uri, request.script_root),
-        )
-
-    return respond(state.cached(("listing", slug, page), make))
+    result = published().resources.listing(slug, page)
+    if page > result.pages:
+        raise NotFoundError(f"listing '{slug}': page {page} does not exist (1 to {result.pages})")
+    return _html("listing.html", slug=slug, title=LISTINGS[slug][0], result=result)
 
 
 @bp.route("/suche", methods=["GET", "HEAD"])
@@ -90,13 +72,7 @@ def search() -> Response:
     text = request.args.get("q", "").strip()
     if len(text) > SEARCH_LENGTH:
         raise HttpError(400, f"q: the search text has {len(text)} characters; at most {SEARCH_LENGTH} are accepted")
-    state = published()
-
-    def make() -> Rendered:
-        hits = state.resources.search(text) if text else []
-        return _html("search.html", text=text, hits=hits, linker=Linker(state.config.base_uri, request.script_root))
-
-    return respond(state.cached(("search", text), make))
+    return _html("search.html", text=text, hits=published().resources.search(text) if text else [])
 
 
 __all__ = ["bp", "endpoints"]

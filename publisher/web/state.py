@@ -1,26 +1,24 @@
-"""What every request of the app shares: the settings, the store, and what was rendered from its current state.
-
-Rendered responses are kept per published state: when a build publishes a new state, the store's version token
-changes and nothing rendered from the old state is served again.
+"""What every request of the app shares: the settings, the store, and the responses remembered from its current
+state. When a build publishes a new state, the store's version token changes and every remembered response goes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
-from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app
 
+from publisher.cache import LruCache
 from publisher.config import Config
 from publisher.resources import Resources
 from publisher.store import Store
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from publisher.web.memo import Memo
 
 
 @dataclass
@@ -38,48 +36,6 @@ class Rendered:
             self.etag = hashlib.sha256(self.body).hexdigest()[:40]
 
 
-class ResponseCache:
-    """A bounded least-recently-used map, shared by the threads of one process."""
-
-    def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
-        self._entries: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get_or_make(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
-        if self.capacity <= 0:
-            return make()
-        with self._lock:
-            if key in self._entries:
-                self._entries.move_to_end(key)
-                return self._entries[key]  # type: ignore[no-any-return]
-        value = make()
-        with self._lock:
-            self._entries[key] = value
-            while len(self._entries) > self.capacity:
-                self._entries.popitem(last=False)
-        return value
-
-    def get(self, key: tuple[Any, ...]) -> Any:
-        with self._lock:
-            value = self._entries.get(key)
-            if value is not None:
-                self._entries.move_to_end(key)
-            return value
-
-    def put(self, key: tuple[Any, ...], value: Any) -> None:
-        if self.capacity <= 0:
-            return
-        with self._lock:
-            self._entries[key] = value
-            while len(self._entries) > self.capacity:
-                self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-
 class Published:
     """The app's view of the store."""
 
@@ -87,7 +43,8 @@ class Published:
         self.config = config
         self.store = store
         self.resources = Resources(store, page_size=config.page_size)
-        self.cache = ResponseCache(config.response_cache)
+        #: Whole responses remembered from the current state (see publisher.web.memo).
+        self.responses: LruCache[Memo] = LruCache(config.response_cache)
         #: Services the landing page links to: endpoint name -> (title, what it is), registered by blueprints.
         self.services: dict[str, tuple[str, str]] = {}
         self._version: str | None = None
@@ -96,12 +53,12 @@ class Published:
         self._lock = threading.Lock()
 
     def version(self) -> str:
-        """The current state's token; a new state empties the cache."""
+        """The current state's token; a new state forgets every remembered response."""
         version = self.store.version()
         if version != self._version:
             with self._lock:
                 if version != self._version:
-                    self.cache.clear()
+                    self.responses.clear()
                     self._manifest = self.store.manifest() or {}
                     built = self._manifest.get("built")
                     self._last_modified = (
@@ -120,10 +77,6 @@ class Published:
             self.version()
         return self._last_modified
 
-    def cached(self, key: tuple[Any, ...], make: Callable[[], T]) -> T:
-        version = self.version()
-        return self.cache.get_or_make((version, *key), make)
-
 
 def published(app: Flask | None = None) -> Published:
     """The Published of ``app`` (default: the app handling the current request)."""
@@ -132,4 +85,4 @@ def published(app: Flask | None = None) -> Published:
     return state
 
 
-__all__ = ["Published", "Rendered", "ResponseCache", "published"]
+__all__ = ["Published", "Rendered", "published"]
