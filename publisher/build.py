@@ -27,6 +27,8 @@ from publisher.config import PROJECT_ROOT, Config
 from publisher.dumps import Chunk, make_chunk, write_dumps
 from publisher.errors import DuplicateIdentityError, InputError, PublisherError, StoreError
 from publisher.ingest.mapping import Triple, canonical_lines, graph_of
+from publisher.search import INDEX_NAME, Document, document_of, fingerprint_of, write_index
+from publisher.search import fingerprint as search_fingerprint
 from publisher.store import Change, WritableStore, graph_iri
 from publisher.validation import Finding, Validator, add_linked_types, load_graph
 
@@ -465,8 +467,12 @@ def build(config: Config, store: WritableStore, progress: bool = False) -> Build
     try:
         states = _scan(paths, previous_sources, extraction_fp, report)
         report.releases = len(states)
+        # a state without the search index this version writes gets one, even when nothing else changed
+        files_dir = store.files_dir()
+        search_current = files_dir is not None and fingerprint_of(files_dir / INDEX_NAME) == search_fingerprint()
         unchanged = (
             not report.errors
+            and search_current
             and previous.get("extraction") == extraction_fp
             and previous.get("validation") == validation_fp
             and previous.get("base_uri") == config.base_uri
@@ -575,9 +581,10 @@ def build(config: Config, store: WritableStore, progress: bool = False) -> Build
         cache.put_chunks((s.key, s.chunk) for s in changed if s.chunk is not None)
 
         change = _change(config, previous, previous_sources, states, shared, extraction_fp, validation_fp, cache)
+        change.files = _with_search_index(change.files, states, cache, store)
         report.removed = len(set(previous_sources) - {s.name for s in states.values()})
         report.triples = int(change.manifest["triples"])
-        if not change.empty or previous.get("validation") != validation_fp:
+        if not change.empty or previous.get("validation") != validation_fp or not search_current:
             # a new validation fingerprint is recorded too, or every later build would validate again
             store.apply(change)
             report.written = True
@@ -586,6 +593,34 @@ def build(config: Config, store: WritableStore, progress: bool = False) -> Build
         cache.close()
         report.seconds = time.monotonic() - started
     return report
+
+
+def _with_search_index(
+    files: Callable[[Path], dict[str, Any]] | None,
+    states: dict[str, SourceState],
+    cache: Cache,
+    store: WritableStore,
+) -> Callable[[Path], dict[str, Any]]:
+    """The files of the new state (``files``) and its search index (``publisher.search``), written from the
+    releases being published. The index of the state being replaced is the start: only releases whose content
+    changed are indexed again."""
+    releases = {s.iri: s.key for s in states.values()}
+
+    def documents(iris: list[str]) -> Iterator[tuple[str, Document]]:
+        for start in range(0, len(iris), 200):
+            batch = iris[start : start + 200]
+            texts = cache.releases([releases[iri] for iri in batch])
+            for iri in batch:
+                yield releases[iri], document_of(iri, texts[releases[iri]])
+
+    def write(folder: Path) -> dict[str, Any]:
+        written = files(folder) if files is not None else {}
+        current = store.files_dir()  # still the state being replaced
+        previous = current / INDEX_NAME if current is not None else None
+        write_index(folder / INDEX_NAME, releases, documents, previous)
+        return written
+
+    return write
 
 
 def _unique(findings: list[Finding]) -> list[Finding]:

@@ -264,6 +264,40 @@ def query(sparql: str, fmt: str, store: str | None) -> None:
     click.echo(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
 
 
+@main.command()
+@click.argument("text", nargs=-1, required=True)
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1), help="Most hits to print.")
+@click.option("--json", "as_json", is_flag=True, help="The total and the hits (IRI, score, headline, date, snippet).")
+@click.option("--store", "store", help="Store folder, or ':memory:' (PUBLISHER_STORE).")
+def search(text: tuple[str, ...], limit: int, as_json: bool, store: str | None) -> None:
+    """Full-text search over the press releases' headlines and bodies, best first: one line per hit (date,
+    headline, IRI).
+
+    Every word must match, also inflected or as part of a compound; "quoted words" match as a phrase; ae, oe,
+    ue and ss stand for umlauts and ß. Exit 0 with hits, 1 without, 2 on an error.
+    """
+    from dataclasses import asdict
+
+    from publisher.errors import StoreError
+    from publisher.search import index_of
+    from publisher.store import open_store
+
+    config = load_config(store=store)
+    index = index_of(open_store(config.store), max_length=config.search_length)
+    if index is None:
+        raise StoreError(f"store {config.store}: no search index; run 'publisher build' to write it")
+    result = index.search(" ".join(text), limit=limit)
+    if as_json:
+        hits = [asdict(hit) for hit in result.hits]
+        click.echo(json.dumps({"total": result.total, "hits": hits}, ensure_ascii=False, indent=2))
+    else:
+        for hit in result.hits:
+            click.echo(f"{hit.date[:10]}  {hit.headline}  {hit.iri}")
+        if result.total > len(result.hits):
+            click.echo(f"({len(result.hits)} of {result.total} hits; --limit for more)", err=True)
+    sys.exit(0 if result.total else 1)
+
+
 def _table(header: list[str], rows: list[list[str]], limit: int = 80) -> str:
     cells = [[c if len(c) <= limit else c[: limit - 1] + "…" for c in row] for row in rows]
     widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(header)]

@@ -64,6 +64,63 @@ SETTINGS: tuple[Setting, ...] = (
         "2000",
         "Rendered responses each server process keeps in memory (per published state); 0 turns the cache off.",
     ),
+    Setting(
+        "sparql_timeout",
+        "PUBLISHER_SPARQL_TIMEOUT",
+        "10",
+        "Seconds a SPARQL query may run; then its worker process is stopped and the client gets 503.",
+    ),
+    Setting(
+        "sparql_max_rows",
+        "PUBLISHER_SPARQL_MAX_ROWS",
+        "10000",
+        "Most result rows (SELECT) or triples (CONSTRUCT, DESCRIBE) a SPARQL answer holds; longer answers are cut "
+        "and say so in the header X-SPARQL-MaxRows.",
+    ),
+    Setting(
+        "sparql_max_body",
+        "PUBLISHER_SPARQL_MAX_BODY",
+        "65536",
+        "Longest SPARQL request accepted, in bytes (a POST body, or the query text of a GET); longer ones get 413.",
+    ),
+    Setting(
+        "sparql_concurrency",
+        "PUBLISHER_SPARQL_CONCURRENCY",
+        "2",
+        "SPARQL queries each server process runs at once, each in a worker process of its own; more get 503 "
+        "with Retry-After.",
+    ),
+    Setting(
+        "sparql_memory",
+        "PUBLISHER_SPARQL_MEMORY",
+        "1000000",
+        "Largest published state (in triples) that each SPARQL worker process copies into memory, where queries run "
+        "several times faster; larger states are read from disk. 0: always from disk.",
+    ),
+    Setting(
+        "sparql_services",
+        "PUBLISHER_SPARQL_SERVICES",
+        "",
+        "Endpoints that SERVICE (federated queries) may call, separated by spaces; SERVICE to any other is refused.",
+    ),
+    Setting(
+        "api_max_page_size",
+        "PUBLISHER_API_MAX_PAGE_SIZE",
+        "200",
+        "Most entries one page of the JSON API holds (per_page, limit).",
+    ),
+    Setting(
+        "search_length",
+        "PUBLISHER_SEARCH_LENGTH",
+        "200",
+        "Longest full-text search text accepted, in characters (the search page, the API, 'publisher search').",
+    ),
+    Setting(
+        "fragment_page_size",
+        "PUBLISHER_FRAGMENT_PAGE_SIZE",
+        "100",
+        "Triples per page of a Triple Pattern Fragment (/fragments).",
+    ),
 )
 
 
@@ -78,6 +135,15 @@ class Config:
     cache_max_age: int
     page_size: int
     response_cache: int
+    sparql_timeout: float
+    sparql_max_rows: int
+    sparql_max_body: int
+    sparql_concurrency: int
+    sparql_memory: int
+    sparql_services: tuple[str, ...]
+    api_max_page_size: int
+    search_length: int
+    fragment_page_size: int
 
     @property
     def reference_files(self) -> list[Path]:
@@ -131,6 +197,27 @@ def _whole_number(raw: dict[str, object], name: str, smallest: int) -> int:
     return value
 
 
+def _seconds(raw: dict[str, object], name: str) -> float:
+    env = _env(name)
+    try:
+        value = float(str(raw[name]))
+    except ValueError as exc:
+        raise ConfigError(f"{name}: '{raw[name]}' is not a number of seconds (setting {env})") from exc
+    if not 0 < value < 86400:
+        raise ConfigError(f"{name}: {value} is not between 0 and 86400 seconds (setting {env})")
+    return value
+
+
+def _endpoints(raw: dict[str, object], name: str) -> tuple[str, ...]:
+    value = raw[name]
+    items = [str(v) for v in value] if isinstance(value, (list, tuple)) else str(value).replace(",", " ").split()
+    for item in items:
+        parts = urlsplit(item)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError(f"{name}: '{item}' is not an absolute http(s) URL (setting {_env(name)})")
+    return tuple(items)
+
+
 def _build(raw: dict[str, object]) -> Config:
     for name in ("store", "data_dir"):
         if not str(raw[name]).strip():
@@ -144,6 +231,15 @@ def _build(raw: dict[str, object]) -> Config:
         cache_max_age=_whole_number(raw, "cache_max_age", 0),
         page_size=_whole_number(raw, "page_size", 1),
         response_cache=_whole_number(raw, "response_cache", 0),
+        sparql_timeout=_seconds(raw, "sparql_timeout"),
+        sparql_max_rows=_whole_number(raw, "sparql_max_rows", 1),
+        sparql_max_body=_whole_number(raw, "sparql_max_body", 64),
+        sparql_concurrency=_whole_number(raw, "sparql_concurrency", 1),
+        sparql_memory=_whole_number(raw, "sparql_memory", 0),
+        sparql_services=_endpoints(raw, "sparql_services"),
+        api_max_page_size=_whole_number(raw, "api_max_page_size", 1),
+        search_length=_whole_number(raw, "search_length", 1),
+        fragment_page_size=_whole_number(raw, "fragment_page_size", 1),
     )
 
 

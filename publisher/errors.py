@@ -80,3 +80,12 @@ class HttpError(PublisherError):
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
         self.status = status
+
+
+class QueryError(PublisherError):
+    """A SPARQL request the endpoint will not or cannot answer. ``headers`` go into the response (Retry-After)."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.headers = headers or {}

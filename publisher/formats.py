@@ -35,6 +35,24 @@ BY_NAME = {f.name: f for f in RDF_FORMATS}
 BY_NAME["ttl"] = BY_NAME["turtle"]
 BY_NAME["json-ld"] = BY_NAME["jsonld"]
 
+
+@dataclass(frozen=True)
+class ResultsFormat:
+    """A format of SPARQL SELECT and ASK results."""
+
+    name: str
+    suffix: str
+    media_type: str
+
+
+RESULTS_FORMATS: tuple[ResultsFormat, ...] = (
+    ResultsFormat("json", ".srj", "application/sparql-results+json"),
+    ResultsFormat("xml", ".srx", "application/sparql-results+xml"),
+    ResultsFormat("csv", ".csv", "text/csv"),
+    ResultsFormat("tsv", ".tsv", "text/tab-separated-values"),
+)
+RESULTS_BY_NAME = {f.name: f for f in RESULTS_FORMATS}
+
 #: The JSON-LD context of everything the publisher writes.
 CONTEXT: dict[str, Any] = {
     "@vocab": str(SDO),

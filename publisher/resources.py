@@ -9,6 +9,7 @@ any store backend answers the same way.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,8 +18,10 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
 from publisher.cache import LruCache
+from publisher.errors import StoreError
 from publisher.formats import bind_prefixes
 from publisher.namespaces import PM, SDO
+from publisher.search import DEFAULT_MAX_LENGTH, SearchIndex, SearchResult, index_of
 from publisher.store import Store
 
 #: Properties whose value names a resource, most telling first.
@@ -134,6 +137,8 @@ class Resources:
         self.page_size = page_size
         # what is sorted once per published state: the resources linking to one, the members of a listing
         self._lists: LruCache[list[Any]] = LruCache(64)
+        self._search: tuple[str, int, SearchIndex | None] | None = None
+        self._search_lock = threading.Lock()
 
     def _construct(self, query: str) -> Graph:
         graph = Graph()
@@ -306,19 +311,24 @@ class Resources:
             members = sorted(((iri, keys.get(iri, iri)) for iri in every), key=lambda m: (m[1].casefold(), m[0]))
         return members
 
-    def search(self, text: str, limit: int = 50) -> list[dict[str, str]]:
-        """Press releases whose headline or text contains every word of ``text`` (case-insensitive)."""
-        words = [w for w in re.split(r"\s+", text.strip().lower()) if w][:8]
-        if not words:
-            return []
-        filters = " && ".join(f"CONTAINS(LCASE(?all), {sparql_string(w)})" for w in words)
-        return self.store.select(f"""
-            SELECT ?s ?label ?date WHERE {{
-              ?s a {sparql_iri(str(PM.PressRelease))} ; {sparql_iri(str(SDO.headline))} ?h ;
-                 {sparql_iri(str(SDO.articleBody))} ?b ; {sparql_iri(str(SDO.datePublished))} ?d .
-              BIND(CONCAT(STR(?h), " ", STR(?b)) AS ?all) FILTER({filters})
-              BIND(STR(?h) AS ?label) BIND(STR(?d) AS ?date)
-            }} ORDER BY DESC(?date) LIMIT {limit}""")
+    def search_index(self, max_length: int = DEFAULT_MAX_LENGTH) -> SearchIndex | None:
+        """The full-text search index of the store's current state, opened once per state; None when the state
+        has none."""
+        version = self.store.version()
+        with self._search_lock:
+            if self._search is None or self._search[:2] != (version, max_length):
+                self._search = (version, max_length, index_of(self.store, max_length))
+            return self._search[2]
+
+    def search(
+        self, text: str, *, limit: int = 20, offset: int = 0, max_length: int = DEFAULT_MAX_LENGTH
+    ) -> SearchResult:
+        """Press releases whose headline or body match ``text``, best first, through the search index written
+        with the current state (``publisher.search``)."""
+        index = self.search_index(max_length)
+        if index is None:
+            raise StoreError("the published state has no search index; run 'publisher build' to write it")
+        return index.search(text, limit=limit, offset=offset)
 
 
 def label_literal(graph: Graph, node: URIRef | BNode) -> Literal | None:

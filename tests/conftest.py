@@ -141,6 +141,21 @@ def serving(store: str, port: int, log: Path, *options: str) -> Iterator[str]:
             process.wait(timeout=30)
 
 
+# ---------------------------------------------------------------- the standards
+
+#: Why the tests of a W3C suite skip on a machine without the standards.
+NOT_SET = "PUBLISHER_STANDARDS not set and no ../shared/standards: the W3C SPARQL test suites are read from there"
+
+
+def standards_folder() -> Path | None:
+    """The folder PUBLISHER_STANDARDS names (mandatory then), else the checkout's neighbour if it is there."""
+    value = os.environ.get("PUBLISHER_STANDARDS")
+    if value:
+        return Path(value)
+    beside = PROJECT_ROOT.parent / "shared" / "standards"
+    return beside if beside.is_dir() else None
+
+
 # ---------------------------------------------------------------- fixtures
 
 
@@ -188,9 +203,9 @@ def runner() -> CliRunner:
 
 
 def pytest_terminal_summary(terminalreporter: object) -> None:
-    """Print the extraction scores (field-level precision and recall) after the test run."""
+    """Print the score tables the tests filled (extraction precision and recall, SPARQL pass rates) after the run."""
     for title, table in TABLES.items():
-        terminalreporter.write_sep("-", f"extraction scores: {title}")  # type: ignore[attr-defined]
+        terminalreporter.write_sep("-", f"scores: {title}")  # type: ignore[attr-defined]
         terminalreporter.write_line(table)  # type: ignore[attr-defined]
 
 

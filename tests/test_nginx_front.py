@@ -3,11 +3,13 @@ proxy configuration that `publisher nginx-config` writes. Needs nginx (Debian: n
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import tempfile
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -100,3 +102,23 @@ def test_errors_and_dumps_pass_through(front: str) -> None:
     assert headers["Access-Control-Allow-Origin"] == "*"
     status, headers, body = get(front + "/dumps/dataset.ttl", Range="bytes=0-99")
     assert status == 206 and len(body) == 100
+
+
+def test_long_sparql_queries_pass_the_proxy_and_gunicorn(front: str) -> None:
+    """A query of several KB in the URL (as YASGUI and Comunica send them) reaches the endpoint; POST is not cached."""
+    padding = "# " + "x" * 6000 + "\n"
+    query = padding + "ASK { ?s a <https://w3id.org/pm-berlin/ontology#PressRelease> }"
+    url = f"{front}/sparql?query={urllib.parse.quote(query)}"
+    assert len(url) > 6000
+    status, _headers, body = get(url, Accept="application/sparql-results+json")
+    assert status == 200, body[:300]
+    assert json.loads(body) == {"head": {}, "boolean": True}
+    request = urllib.request.Request(
+        f"{front}/sparql",
+        data=query.encode(),
+        headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"},
+    )
+    for _ in range(2):
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert json.loads(response.read())["boolean"] is True
+            assert response.headers["X-Cache-Status"] != "HIT"

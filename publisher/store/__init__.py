@@ -10,13 +10,22 @@ the old state or the new one, never a mix, and a failed write leaves the old sta
 from __future__ import annotations
 
 import json
+import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
+from rdflib import Literal, URIRef
+
 from publisher.errors import ConfigError
+
+#: Terms a query's variables may be bound to: IRIs and literals, as rdflib writes them.
+Term = URIRef | Literal
+#: Variable name (without the "?") -> the term it stands for. See ``Store.query``.
+Bindings = Mapping[str, Term]
 
 
 def graph_iri(base_uri: str, name: str) -> str:
@@ -52,9 +61,17 @@ class Store(ABC):
     """Read access to the published graph."""
 
     @abstractmethod
-    def query(self, sparql: str, result_format: str = "json") -> bytes:
+    def query(self, sparql: str, result_format: str = "json", bindings: Bindings | None = None) -> bytes:
         """Run a SPARQL query; SELECT/ASK results as "json", "xml", "csv" or "tsv", graphs in a format of
-        ``publisher.formats.BY_NAME`` (quad formats give the graph's triples as N-Triples)."""
+        ``publisher.formats.BY_NAME`` (quad formats give the graph's triples as N-Triples).
+
+        ``bindings`` gives variables their values before the query is evaluated, so that values from outside
+        (a request's parameters) never become query text: the embedded store substitutes them (SEP-0007); a store
+        without substitution joins them as one row of ``VALUES`` at the start of the WHERE clause (``with_values``).
+        Both agree for the queries written for bindings: they SELECT every bound variable (Oxigraph requires it),
+        spell ``WHERE {``, and use bound variables in the top-level group's patterns and filters, or in a sub-query
+        that projects them.
+        """
 
     @abstractmethod
     def dump(self, rdf_format: str) -> bytes:
@@ -73,13 +90,13 @@ class Store(ABC):
         manifest = self.manifest()
         return str(manifest.get("built", "")) if manifest else ""
 
-    def select(self, sparql: str) -> list[dict[str, str]]:
+    def select(self, sparql: str, bindings: Bindings | None = None) -> list[dict[str, str]]:
         """A SELECT query's rows as plain strings (IRIs and literal values), for programmatic use."""
-        data = json.loads(self.query(sparql, "json"))
+        data = json.loads(self.query(sparql, "json", bindings))
         return [{k: v["value"] for k, v in row.items()} for row in data["results"]["bindings"]]
 
-    def ask(self, sparql: str) -> bool:
-        return bool(json.loads(self.query(sparql, "json"))["boolean"])
+    def ask(self, sparql: str, bindings: Bindings | None = None) -> bool:
+        return bool(json.loads(self.query(sparql, "json", bindings))["boolean"])
 
     def count(self) -> int:
         rows = self.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
@@ -87,6 +104,43 @@ class Store(ABC):
 
     def close(self) -> None:  # noqa: B027 - most stores hold nothing to release
         """Release what the store holds open."""
+
+
+def oxigraph_term(term: Term) -> ox.NamedNode | ox.Literal:
+    """A bound term as Oxigraph's; raises ValueError for an IRI that is not one (RFC 3987)."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if term.language:
+        return ox.Literal(str(term), language=term.language)
+    if term.datatype is not None:
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+    return ox.Literal(str(term))
+
+
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+
+
+def values_block(bindings: Bindings) -> str:
+    """``bindings`` as one row of a SPARQL ``VALUES`` block; every term is written in N-Triples syntax by the
+    store's own serialiser, which escapes what a literal holds and refuses an IRI that is not one."""
+    names = " ".join(f"?{name}" for name in bindings)
+    terms = " ".join(str(oxigraph_term(term)) for term in bindings.values())
+    return f"VALUES ({names}) {{ ({terms}) }}"
+
+
+def with_values(sparql: str, bindings: Bindings) -> str:
+    """``sparql`` with ``bindings`` joined in as a ``VALUES`` row at the start of its WHERE clause: how a store
+    that cannot substitute (a remote SPARQL endpoint) runs a query written for bindings. The query text must be
+    the publisher's own (it spells ``WHERE {``); the values are never parsed as anything but terms."""
+    if not bindings:
+        return sparql
+    for name in bindings:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise ValueError(f"not a variable name: {name!r}")
+    found = _WHERE.search(sparql)
+    if found is None:
+        raise ValueError("a query run with bindings must have a WHERE clause")
+    return f"{sparql[: found.end()]} {values_block(bindings)} {sparql[found.end() :]}"
 
 
 class WritableStore(Store):

@@ -25,7 +25,7 @@ import pyoxigraph as ox
 
 from publisher.errors import StoreError
 from publisher.formats import BY_NAME
-from publisher.store import Change, WritableStore
+from publisher.store import Bindings, Change, WritableStore, oxigraph_term
 
 _RESULT = {
     "json": ox.QueryResultsFormat.JSON,
@@ -100,8 +100,11 @@ class OxigraphStore(WritableStore):
             self._reader_generation = generation
         return self._reader
 
-    def query(self, sparql: str, result_format: str = "json") -> bytes:
-        result = self._store().query(sparql, use_default_graph_as_union=True)
+    def query(self, sparql: str, result_format: str = "json", bindings: Bindings | None = None) -> bytes:
+        substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
+            ox.Variable(name): oxigraph_term(term) for name, term in (bindings or {}).items()
+        }
+        result = self._store().query(sparql, use_default_graph_as_union=True, substitutions=substitutions or None)
         if isinstance(result, (ox.QuerySolutions, ox.QueryBoolean)):
             return result.serialize(format=_RESULT[result_format if result_format in _RESULT else "json"]) or b""
         rdf = _RDF.get(result_format, ox.RdfFormat.TURTLE)
@@ -135,6 +138,16 @@ class OxigraphStore(WritableStore):
             return self._memory_files
         generation = self.current_generation()
         return generation / "files" if generation is not None else None
+
+    def engine(self) -> ox.Store:
+        """The Oxigraph store of the current state, for running a query in this process."""
+        return self._store()
+
+    def engine_folder(self) -> str | None:
+        """The folder of the current state's Oxigraph store, for other processes to open read-only; None when the
+        store is held in memory or nothing is published yet."""
+        generation = self.current_generation()
+        return str(generation / "oxigraph") if generation is not None else None
 
     def close(self) -> None:
         self._reader = None

@@ -11,7 +11,7 @@ from flask import Flask, Response
 
 from publisher.config import Config, load_config
 from publisher.store import Store, open_store
-from publisher.web import dumps, errors, linked_data, site
+from publisher.web import api, dumps, errors, fragments, linked_data, site, sparql
 from publisher.web.http import add_cors
 from publisher.web.memo import ResponseMemo
 from publisher.web.state import Published
@@ -30,6 +30,12 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Flas
     app.register_blueprint(linked_data.bp)
     app.register_blueprint(site.bp)
     app.register_blueprint(dumps.bp)
+    app.register_blueprint(sparql.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(fragments.bp)
+    state.services["sparql.endpoint"] = ("SPARQL-Endpunkt", "SPARQL 1.1 für eigene Abfragen, mit Beispielen")
+    state.services["api.docs"] = ("JSON-API", "Pressemitteilungen und was sie nennen, gefiltert, als JSON und JSON-LD")
+    state.services["fragments.fragment"] = ("Triple Pattern Fragments", "Tripel nach Muster, seitenweise, für Comunica")
     state.services["dumps.index"] = ("Downloads", "Alle Daten als Turtle, N-Triples (gzip) und JSON-LD")
     state.services["linked_data.context"] = ("JSON-LD-Kontext", "Der @context aller JSON-LD-Dokumente")
     errors.init_app(app)

@@ -13,7 +13,7 @@ from rdflib import BNode, Graph, Literal
 from rdflib.namespace import RDF, XSD
 from werkzeug.exceptions import HTTPException
 
-from publisher.errors import HttpError, NotAcceptableError, PublisherError
+from publisher.errors import HttpError, NotAcceptableError, PublisherError, QueryError
 from publisher.formats import serialize
 from publisher.namespaces import HTTP, SDO
 from publisher.web.negotiation import BY_SUFFIX, HTML, negotiate_quietly, split_suffix
@@ -26,7 +26,11 @@ HEADINGS = {
     400: "Diese Anfrage ist fehlerhaft",
     404: "Diese Seite gibt es nicht",
     405: "Diese Methode ist hier nicht erlaubt",
+    403: "Diese Anfrage wird nicht ausgeführt",
     406: "Dieses Format gibt es hier nicht",
+    413: "Diese Anfrage ist zu groß",
+    414: "Diese Adresse ist zu lang",
+    415: "Dieses Anfrageformat wird nicht verstanden",
     500: "Ein Fehler im Server",
     503: "Die Daten sind gerade nicht erreichbar",
 }
@@ -70,7 +74,10 @@ def init_app(app: Flask) -> None:
         if error.status >= 500:
             logger.error("%s %s: %s", request.method, request.path, error)
         available = error.available if isinstance(error, NotAcceptableError) else None
-        return error_response(error.status, error.message, available)
+        response = error_response(error.status, error.message, available)
+        if isinstance(error, QueryError):
+            response.headers.update(error.headers)
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:

@@ -13,7 +13,10 @@ from publisher.web.memo import MEMORABLE
 from publisher.web.state import Rendered, published
 
 #: Headers a script on another origin may read.
-EXPOSED = "ETag, Last-Modified, Link, Location, Content-Location, Content-Length, Content-Range, Accept-Ranges, Vary"
+EXPOSED = (
+    "ETag, Last-Modified, Link, Location, Content-Location, Content-Length, Content-Range, Accept-Ranges, Vary, "
+    "Retry-After, X-SPARQL-MaxRows, X-Total-Count"
+)
 #: Headers a script on another origin may send (they make the browser ask first).
 ALLOWED = "Accept, Accept-Language, Content-Type, If-None-Match, If-Modified-Since, Range"
 
@@ -46,7 +49,7 @@ def add_cors(response: Response) -> Response:
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Expose-Headers"] = EXPOSED
     if request.method == "OPTIONS":
-        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, OPTIONS"
+        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, OPTIONS"
         response.headers["Access-Control-Allow-Headers"] = ALLOWED
         response.headers["Access-Control-Max-Age"] = "86400"
     return response

@@ -48,6 +48,8 @@ def production_options(host: str, port: int, workers: int, threads: int, access_
         "threads": threads,
         "preload_app": True,
         "keepalive": 5,
+        # the longest request line gunicorn allows: SPARQL queries and fragment patterns travel in the URL
+        "limit_request_line": 8190,
         "accesslog": "-" if access_log else None,
         "post_fork": post_fork,
         "proc_name": "publisher",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request, url_for
 
-from publisher.errors import HttpError, NotFoundError
+from publisher.errors import NotFoundError
 from publisher.formats import CONTEXT
 from publisher.resources import LISTINGS
 from publisher.web.http import respond
@@ -14,9 +14,6 @@ from publisher.web.pages import json_ld_script
 from publisher.web.state import Rendered, published
 
 bp = Blueprint("site", __name__)
-
-#: Longest search text accepted, in characters.
-SEARCH_LENGTH = 200
 
 
 def endpoints() -> list[tuple[str, str, str]]:
@@ -69,10 +66,25 @@ def listing(slug: str) -> Response:
 
 @bp.route("/suche", methods=["GET", "HEAD"])
 def search() -> Response:
+    """Ranked full-text search over the releases' headlines and bodies (``publisher.search``), a page at a time."""
     text = request.args.get("q", "").strip()
-    if len(text) > SEARCH_LENGTH:
-        raise HttpError(400, f"q: the search text has {len(text)} characters; at most {SEARCH_LENGTH} are accepted")
-    return _html("search.html", text=text, hits=published().resources.search(text) if text else [])
+    page = page_number()
+    if not text:
+        return _html("search.html", text="", result=None)
+    state = published()
+    index = state.search_index()
+    if index is None:
+        # a state written by a version without search: the page says so, and keeps what was searched for
+        html = render_template("search.html", linker=current_linker(), text=text, result=None, missing=True)
+        response = respond(Rendered(html.encode("utf-8"), HTML.content_type), status=503)
+        response.cache_control.no_store = True
+        return response
+    size = state.config.page_size
+    result = index.search(text, limit=size, offset=(page - 1) * size)
+    pages = max(1, -(-result.total // size))
+    if page > pages:
+        raise NotFoundError(f"search '{text}': page {page} does not exist (1 to {pages})")
+    return _html("search.html", text=text, result=result, page=page, pages=pages, first=(page - 1) * size + 1)
 
 
 __all__ = ["bp", "endpoints"]

@@ -15,6 +15,8 @@ from flask import Flask, current_app
 from publisher.cache import LruCache
 from publisher.config import Config
 from publisher.resources import Resources
+from publisher.search import SearchIndex
+from publisher.sparql.endpoint import Endpoint
 from publisher.store import Store
 
 if TYPE_CHECKING:
@@ -43,6 +45,8 @@ class Published:
         self.config = config
         self.store = store
         self.resources = Resources(store, page_size=config.page_size)
+        #: The SPARQL endpoint's core, with its worker processes (started at the first query).
+        self.sparql = Endpoint(store, config)
         #: Whole responses remembered from the current state (see publisher.web.memo).
         self.responses: LruCache[Memo] = LruCache(config.response_cache)
         #: Services the landing page links to: endpoint name -> (title, what it is), registered by blueprints.
@@ -70,6 +74,11 @@ class Published:
     def manifest(self) -> dict[str, Any]:
         self.version()
         return self._manifest
+
+    def search_index(self) -> SearchIndex | None:
+        """The full-text search index of the current state (None when it has none), opened once per state."""
+        self.version()
+        return self.resources.search_index(self.config.search_length)
 
     def last_modified(self) -> datetime | None:
         """When the state last seen by ``version`` was built (every view has asked for the version before)."""

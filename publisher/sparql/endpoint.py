@@ -1,0 +1,137 @@
+"""The SPARQL endpoint's core: checks a query against the limits, runs it, and hands back the written answer.
+
+The checks that need no engine come first: the size (PUBLISHER_SPARQL_MAX_BODY), updates (refused: the data
+change only by a build), and SERVICE calls (only to endpoints on PUBLISHER_SPARQL_SERVICES). Then the query runs
+in a worker process (publisher.sparql.pool) with the timeout and the row cap; a store held in memory has no
+folder a worker could open, and runs its queries in the server's own process, where the row cap holds but the
+timeout cannot stop a query.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+from dataclasses import dataclass
+
+from publisher.config import Config
+from publisher.errors import QueryError
+from publisher.namespaces import PREFIXES as NAMESPACES
+from publisher.sparql.pool import WorkerPool
+from publisher.sparql.text import QUERY_FORMS, QueryText, read_query
+from publisher.sparql.worker import Answer, Failure, Job, execute
+from publisher.store import Store
+from publisher.store.oxigraph import OxigraphStore
+
+#: Prefixes that Turtle and RDF/XML answers abbreviate IRIs with.
+PREFIXES = {prefix: str(namespace) for prefix, namespace in NAMESPACES.items()}
+
+
+@dataclass(frozen=True)
+class Query:
+    """One query as the protocol hands it over."""
+
+    text: str
+    default_graphs: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+    results_format: str | None = "json"
+    graph_format: str | None = "turtle"
+    #: A smaller cap than the setting's (an HTML page shows fewer rows), or None for the setting's.
+    max_rows: int | None = None
+
+
+class Endpoint:
+    def __init__(self, store: Store, config: Config) -> None:
+        self.store = store
+        self.config = config
+        self._pool: WorkerPool | None = None
+        self._memory_choice: tuple[str | None, bool] = (None, False)
+        self._lock = threading.Lock()
+
+    def read(self, text: str) -> QueryText:
+        """What the query's text says, once it has passed the checks that need no engine."""
+        size = len(text.encode("utf-8"))
+        if size > self.config.sparql_max_body:
+            raise QueryError(
+                413,
+                f"the query has {size} bytes; at most {self.config.sparql_max_body} are accepted "
+                "(setting PUBLISHER_SPARQL_MAX_BODY)",
+            )
+        found = read_query(text)
+        if found.is_update:
+            raise QueryError(
+                400,
+                f"query: {found.form} is an update operation; this endpoint answers queries only "
+                "(SELECT, ASK, CONSTRUCT, DESCRIBE), and the data change only by a new build",
+            )
+        for service in found.services:
+            if service is None:
+                raise QueryError(
+                    403,
+                    "SERVICE with a variable endpoint is refused: only named endpoints can be allowed "
+                    "(setting PUBLISHER_SPARQL_SERVICES)",
+                )
+            if service not in self.config.sparql_services:
+                allowed = ", ".join(self.config.sparql_services) or "none"
+                raise QueryError(
+                    403,
+                    f"SERVICE <{service}> is refused: federated queries may call only the endpoints of the "
+                    f"setting PUBLISHER_SPARQL_SERVICES (now: {allowed})",
+                )
+        return found
+
+    def answer(self, query: Query) -> Answer:
+        found = self.read(query.text)
+        if found.form in ("SELECT", "ASK") and query.results_format is None:
+            raise QueryError(406, f"a {found.form} query answers with results, which the request does not accept")
+        if found.form in ("CONSTRUCT", "DESCRIBE") and query.graph_format is None:
+            raise QueryError(406, f"a {found.form} query answers with a graph, which the request does not accept")
+        cap = (
+            self.config.sparql_max_rows if query.max_rows is None else min(query.max_rows, self.config.sparql_max_rows)
+        )
+        dataset_given = bool(query.default_graphs or query.named_graphs)
+        job = Job(
+            store=None,
+            query=query.text,
+            default_graphs=query.default_graphs if dataset_given else None,
+            named_graphs=query.named_graphs if dataset_given else None,
+            results_format=query.results_format,
+            graph_format=query.graph_format,
+            max_rows=cap,
+            base_iri=self.config.base_uri + "sparql",
+            own_dataset=found.has_dataset,
+            prefixes=PREFIXES,
+        )
+        store = self.store
+        if not isinstance(store, OxigraphStore):
+            raise QueryError(501, "this store does not run SPARQL queries for the endpoint")
+        if store.path is None:
+            outcome = execute(store.engine(), job)
+            if isinstance(outcome, Failure):
+                raise QueryError(outcome.status, outcome.message)
+            return outcome
+        folder = store.engine_folder()
+        return self._workers().run(Job(**{**job.__dict__, "store": folder, "in_memory": self._in_memory(store)}))
+
+    def _in_memory(self, store: OxigraphStore) -> bool:
+        """Whether the workers answer from a copy in memory: when the state is no larger than the setting."""
+        version = store.version()
+        if self._memory_choice[0] != version:
+            size = (store.manifest() or {}).get("triples")
+            self._memory_choice = (version, isinstance(size, int) and size <= self.config.sparql_memory)
+        return self._memory_choice[1]
+
+    def _workers(self) -> WorkerPool:
+        with self._lock:
+            if self._pool is None or not self._pool.owned:
+                self._pool = WorkerPool(self.config.sparql_concurrency, self.config.sparql_timeout)
+                atexit.register(self._pool.close)
+            return self._pool
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pool is not None and self._pool.owned:
+                self._pool.close()
+            self._pool = None
+
+
+__all__ = ["QUERY_FORMS", "Endpoint", "Query"]

@@ -1,0 +1,108 @@
+"""Worker processes that run SPARQL queries, so that a query can be stopped.
+
+A query runs inside the query engine's native code and cannot be interrupted from Python; a process can. Each
+server process keeps up to ``size`` workers (PUBLISHER_SPARQL_CONCURRENCY), each a Python process of its own
+(``python -m publisher.sparql``) talking over its standard input and output. A request takes an idle worker
+or is answered 503 at once when all are busy; a query that outlives the timeout (PUBLISHER_SPARQL_TIMEOUT) gets its
+worker killed, which frees the CPU and the memory it held, and a fresh worker takes its place at the next request.
+A worker whose server process is gone reads the end of its input and exits.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from multiprocessing.connection import Connection
+
+from publisher.errors import QueryError
+from publisher.sparql.worker import Answer, Failure, Job
+
+#: Seconds a client is asked to wait before trying again when every worker is busy.
+RETRY_AFTER = 2
+
+
+class _Worker:
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "publisher.sparql"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            close_fds=True,
+        )
+        assert self.process.stdin is not None and self.process.stdout is not None
+        self.jobs = Connection(os.dup(self.process.stdin.fileno()), readable=False)
+        self.answers = Connection(os.dup(self.process.stdout.fileno()), writable=False)
+        self.process.stdin.close()
+        self.process.stdout.close()
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.wait(timeout=10)
+        self.jobs.close()
+        self.answers.close()
+
+
+class WorkerPool:
+    def __init__(self, size: int, timeout: float) -> None:
+        self.size = size
+        self.timeout = timeout
+        self._slots = threading.BoundedSemaphore(size)
+        self._idle: list[_Worker] = []
+        self._lock = threading.Lock()
+        self._pid = os.getpid()
+
+    def run(self, job: Job) -> Answer:
+        """The answer to ``job``; raises QueryError when it cannot be had (busy, too slow, failed)."""
+        if not self._slots.acquire(blocking=False):
+            raise QueryError(
+                503,
+                f"all {self.size} query workers of this server process are busy; try again shortly "
+                "(setting PUBLISHER_SPARQL_CONCURRENCY)",
+                {"Retry-After": str(RETRY_AFTER)},
+            )
+        try:
+            outcome = self._run(job)
+        finally:
+            self._slots.release()
+        if isinstance(outcome, Failure):
+            raise QueryError(outcome.status, outcome.message)
+        return outcome
+
+    def _run(self, job: Job) -> Answer | Failure:
+        with self._lock:
+            worker = self._idle.pop() if self._idle else None
+        if worker is None:
+            worker = _Worker()
+        try:
+            worker.jobs.send(job)
+            if not worker.answers.poll(self.timeout):
+                worker.stop()
+                raise QueryError(
+                    503,
+                    f"the query was stopped after {self.timeout:g} s (setting PUBLISHER_SPARQL_TIMEOUT); "
+                    "ask for less, or narrow it down with more specific patterns",
+                )
+            outcome: Answer | Failure = worker.answers.recv()
+        except (EOFError, OSError) as exc:
+            worker.stop()
+            return Failure(500, f"the query worker ended unexpectedly ({exc or 'no answer'})")
+        with self._lock:
+            self._idle.append(worker)
+        return outcome
+
+    def close(self) -> None:
+        """Stop the idle workers (a busy one stops when its server process ends)."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for worker in idle:
+            worker.stop()
+
+    @property
+    def owned(self) -> bool:
+        """Whether the pool belongs to this process (a forked server process must make its own)."""
+        return self._pid == os.getpid()
+
+
+__all__ = ["RETRY_AFTER", "WorkerPool"]
