@@ -44,7 +44,7 @@ class Endpoint:
         self.store = store
         self.config = config
         self._pool: WorkerPool | None = None
-        self._memory_choice: tuple[str | None, bool] = (None, False)
+        self._current: tuple[str | None, str | None, bool] = (None, None, False)
         self._lock = threading.Lock()
 
     def read(self, text: str) -> QueryText:
@@ -99,31 +99,32 @@ class Endpoint:
             max_rows=cap,
             base_iri=self.config.base_uri + "sparql",
             own_dataset=found.has_dataset,
-            prefixes=PREFIXES,
         )
         store = self.store
         if not isinstance(store, OxigraphStore):
             raise QueryError(501, "this store does not run SPARQL queries for the endpoint")
         if store.path is None:
-            outcome = execute(store.engine(), job)
+            outcome = execute(store.engine(), job, PREFIXES)
             if isinstance(outcome, Failure):
                 raise QueryError(outcome.status, outcome.message)
             return outcome
-        folder = store.engine_folder()
-        return self._workers().run(Job(**{**job.__dict__, "store": folder, "in_memory": self._in_memory(store)}))
+        folder, in_memory = self._state(store)
+        return self._workers().run(Job(**{**job.__dict__, "store": folder, "in_memory": in_memory}))
 
-    def _in_memory(self, store: OxigraphStore) -> bool:
-        """Whether the workers answer from a copy in memory: when the state is no larger than the setting."""
+    def _state(self, store: OxigraphStore) -> tuple[str | None, bool]:
+        """The folder of the current state, and whether the workers answer from a copy of it in memory (when it is
+        no larger than the setting); looked up once per state."""
         version = store.version()
-        if self._memory_choice[0] != version:
+        if self._current[0] != version:
             size = (store.manifest() or {}).get("triples")
-            self._memory_choice = (version, isinstance(size, int) and size <= self.config.sparql_memory)
-        return self._memory_choice[1]
+            in_memory = isinstance(size, int) and size <= self.config.sparql_memory
+            self._current = (version, store.engine_folder(), in_memory)
+        return self._current[1], self._current[2]
 
     def _workers(self) -> WorkerPool:
         with self._lock:
             if self._pool is None or not self._pool.owned:
-                self._pool = WorkerPool(self.config.sparql_concurrency, self.config.sparql_timeout)
+                self._pool = WorkerPool(self.config.sparql_concurrency, self.config.sparql_timeout, PREFIXES)
                 atexit.register(self._pool.close)
             return self._pool
 

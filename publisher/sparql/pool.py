@@ -17,14 +17,16 @@ import threading
 from multiprocessing.connection import Connection
 
 from publisher.errors import QueryError
-from publisher.sparql.worker import Answer, Failure, Job
+from publisher.sparql.worker import LOADING, Answer, Failure, Job
 
 #: Seconds a client is asked to wait before trying again when every worker is busy.
 RETRY_AFTER = 2
+#: Seconds a worker may take to open a published state (to copy it into memory), beside the query's timeout.
+LOAD_TIMEOUT = 600
 
 
 class _Worker:
-    def __init__(self) -> None:
+    def __init__(self, prefixes: dict[str, str]) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "publisher.sparql"],
             stdin=subprocess.PIPE,
@@ -36,6 +38,7 @@ class _Worker:
         self.answers = Connection(os.dup(self.process.stdout.fileno()), writable=False)
         self.process.stdin.close()
         self.process.stdout.close()
+        self.jobs.send(prefixes)
 
     def stop(self) -> None:
         self.process.kill()
@@ -45,9 +48,10 @@ class _Worker:
 
 
 class WorkerPool:
-    def __init__(self, size: int, timeout: float) -> None:
+    def __init__(self, size: int, timeout: float, prefixes: dict[str, str]) -> None:
         self.size = size
         self.timeout = timeout
+        self.prefixes = prefixes
         self._slots = threading.BoundedSemaphore(size)
         self._idle: list[_Worker] = []
         self._lock = threading.Lock()
@@ -74,23 +78,33 @@ class WorkerPool:
         with self._lock:
             worker = self._idle.pop() if self._idle else None
         if worker is None:
-            worker = _Worker()
+            worker = _Worker(self.prefixes)
         try:
             worker.jobs.send(job)
-            if not worker.answers.poll(self.timeout):
-                worker.stop()
-                raise QueryError(
-                    503,
-                    f"the query was stopped after {self.timeout:g} s (setting PUBLISHER_SPARQL_TIMEOUT); "
-                    "ask for less, or narrow it down with more specific patterns",
-                )
-            outcome: Answer | Failure = worker.answers.recv()
+            outcome: Answer | Failure | str = self._receive(worker, self.timeout)
+            if outcome == LOADING:  # the state is being opened: that may take longer than a query may
+                self._receive(worker, LOAD_TIMEOUT, "opening the published state")
+                outcome = self._receive(worker, self.timeout)
         except (EOFError, OSError) as exc:
             worker.stop()
             return Failure(500, f"the query worker ended unexpectedly ({exc or 'no answer'})")
         with self._lock:
             self._idle.append(worker)
+        assert not isinstance(outcome, str)
         return outcome
+
+    def _receive(self, worker: _Worker, seconds: float, what: str = "") -> Answer | Failure | str:
+        if not worker.answers.poll(seconds):
+            worker.stop()
+            if what:
+                raise QueryError(503, f"{what} took longer than {seconds:g} s; the worker was stopped")
+            raise QueryError(
+                503,
+                f"the query was stopped after {seconds:g} s (setting PUBLISHER_SPARQL_TIMEOUT); "
+                "ask for less, or narrow it down with more specific patterns",
+            )
+        message: Answer | Failure | str = worker.answers.recv()
+        return message
 
     def close(self) -> None:
         """Stop the idle workers (a busy one stops when its server process ends)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
@@ -39,8 +39,6 @@ class Job:
     in_memory: bool = False
     #: Whether the query names its own dataset (FROM, FROM NAMED), which then replaces the union default graph.
     own_dataset: bool = False
-    #: Prefixes for the graph formats that abbreviate IRIs.
-    prefixes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -64,8 +62,14 @@ class Failure:
     message: str
 
 
-def execute(store: ox.Store, job: Job) -> Answer | Failure:
-    """Run ``job`` on ``store``."""
+#: What a worker says before it opens a published state, and once it has: copying a state into memory takes
+#: seconds on a large store and does not count against the query's timeout.
+LOADING = "loading"
+LOADED = "loaded"
+
+
+def execute(store: ox.Store, job: Job, prefixes: dict[str, str] | None = None) -> Answer | Failure:
+    """Run ``job`` on ``store``; Turtle and RDF/XML answers abbreviate IRIs with ``prefixes``."""
     dataset: dict[str, object] = {}
     if job.default_graphs is not None:
         dataset["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
@@ -90,7 +94,7 @@ def execute(store: ox.Store, job: Job) -> Answer | Failure:
             return Failure(406, "a CONSTRUCT or DESCRIBE query answers with a graph, which the request does not accept")
         triples, truncated = capped(result, job.max_rows)
         return Answer(
-            "graph", job.graph_format, write_graph(triples, job.graph_format, job.prefixes), len(triples), truncated
+            "graph", job.graph_format, write_graph(triples, job.graph_format, prefixes or {}), len(triples), truncated
         )
     except SyntaxError as exc:
         return Failure(400, f"query: {exc}")
@@ -114,8 +118,13 @@ def open_state(folder: str | None, in_memory: bool) -> ox.Store:
 
 
 def serve(jobs: Connection, answers: Connection) -> None:
-    """A worker process: answers jobs from ``jobs`` on ``answers`` until the server closes its end."""
+    """A worker process: answers jobs from ``jobs`` on ``answers`` until the server closes its end. The first
+    message is the prefixes for graph answers; every later one a Job."""
     opened: tuple[tuple[str | None, bool], ox.Store] | None = None
+    try:
+        prefixes: dict[str, str] = jobs.recv()
+    except (EOFError, OSError):
+        return
     while True:
         try:
             job: Job = jobs.recv()
@@ -123,9 +132,11 @@ def serve(jobs: Connection, answers: Connection) -> None:
             return
         try:
             if opened is None or opened[0] != (job.store, job.in_memory):
+                answers.send(LOADING)
                 opened = None  # let go of the old state first
                 opened = ((job.store, job.in_memory), open_state(job.store, job.in_memory))
-            outcome: Answer | Failure = execute(opened[1], job)
+                answers.send(LOADED)
+            outcome: Answer | Failure = execute(opened[1], job, prefixes)
         except OSError as exc:
             outcome = Failure(503, f"the store cannot be read: {exc}")
         try:
@@ -147,4 +158,4 @@ def main() -> None:
     serve(jobs, answers)
 
 
-__all__ = ["Answer", "Failure", "Job", "execute", "main", "serve"]
+__all__ = ["LOADED", "LOADING", "Answer", "Failure", "Job", "execute", "main", "open_state", "serve"]

@@ -9,6 +9,7 @@ settings (publisher.sparql.endpoint).
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,7 @@ from flask import Blueprint, Response, render_template, request, url_for
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import RDF, XSD
 from werkzeug.datastructures import MIMEAccept
-from werkzeug.http import parse_options_header
+from werkzeug.http import parse_accept_header, parse_options_header
 
 from publisher.errors import PublisherError, QueryError
 from publisher.formats import BY_NAME, RESULTS_BY_NAME, serialize
@@ -200,7 +201,14 @@ def _bare(accept: MIMEAccept) -> MIMEAccept:
 
 def choose() -> Choice:
     """The formats of the answer: ``format=`` (or ``output=``) first, then ``Accept``."""
-    named = request.args.get("format") or request.args.get("output")
+    named = request.args.get("format") or request.args.get("output") or ""
+    return _choice(named, request.headers.get("Accept", ""))
+
+
+@functools.lru_cache(maxsize=256)
+def _choice(named: str, accept_header: str) -> Choice:
+    """The choice for a ``format=`` value and an ``Accept`` header: clients send few different ones, so each
+    is weighed once."""
     if named:
         key = named.strip().lower()
         if key == "html":
@@ -212,7 +220,7 @@ def choose() -> Choice:
             raise QueryError(400, f"format: '{named}' is not a format; use one of {', '.join(FORMAT_NAMES)} or html")
         results, graph = FORMAT_NAMES[key]
         return Choice(False, results, graph)
-    accept = _bare(request.accept_mimetypes)
+    accept = _bare(parse_accept_header(accept_header, MIMEAccept))
     if not accept:
         return Choice(False, "json", "turtle")
     results_offered = [t for types in RESULTS_TYPES.values() for t in types]
