@@ -10,7 +10,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from rdflib import Graph
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
 
 from publisher.namespaces import PM, PREFIXES, SDO
 
@@ -82,3 +83,31 @@ def serialize(graph: Graph, name: str) -> str:
     if fmt.name == "jsonld":
         return json.dumps(jsonld_document(graph), ensure_ascii=False, indent=2, sort_keys=True)
     return graph.serialize(format=fmt.rdflib)
+
+
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
+def read_ntriples(graph: Graph, data: bytes) -> Graph:
+    """Add the N-Triples ``data`` (as the store writes them) to ``graph``: parsed by Oxigraph, several times faster
+    than rdflib's own parser. Blank nodes keep the store's labels."""
+    iris: dict[str, URIRef] = {}
+
+    def node(term: Any) -> Any:
+        if isinstance(term, ox.NamedNode):
+            found = iris.get(term.value)
+            if found is None:
+                found = iris[term.value] = URIRef(term.value)
+            return found
+        if isinstance(term, ox.BlankNode):
+            return BNode(term.value)
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        return Literal(term.value) if datatype == _XSD_STRING else Literal(term.value, datatype=node(term.datatype))
+
+    graph.addN(
+        (node(t.subject), node(t.predicate), node(t.object), graph)
+        for t in ox.parse(input=data, format=ox.RdfFormat.N_TRIPLES)
+    )
+    return graph

@@ -19,7 +19,7 @@ from rdflib.namespace import RDF, RDFS
 
 from publisher.cache import LruCache
 from publisher.errors import StoreError
-from publisher.formats import bind_prefixes
+from publisher.formats import bind_prefixes, read_ntriples
 from publisher.namespaces import PM, SDO
 from publisher.search import DEFAULT_MAX_LENGTH, SearchIndex, SearchResult, index_of
 from publisher.store import Store
@@ -141,11 +141,7 @@ class Resources:
         self._search_lock = threading.Lock()
 
     def _construct(self, query: str) -> Graph:
-        graph = Graph()
-        data = self.store.query(query, "nt")
-        if data.strip():
-            graph.parse(data=data.decode("utf-8"), format="nt")
-        return graph
+        return read_ntriples(Graph(), self.store.query(query, "nt"))
 
     def exists(self, iri: str) -> bool:
         return self.store.ask(f"ASK {{ {sparql_iri(iri)} ?p ?o }}")

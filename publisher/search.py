@@ -91,6 +91,17 @@ def _plain(char: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
 
 
+class _Plain(dict[int, str]):
+    """A ``str.translate`` table that folds each character with ``_plain`` (filled as characters are met)."""
+
+    def __missing__(self, code: int) -> str:
+        folded = self[code] = _plain(chr(code))
+        return folded
+
+
+_PLAIN = _Plain()
+
+
 def fold(text: str) -> str:
     """``text`` folded for search: lower case; ``ß`` becomes ``ss``, ``ä``/``ö``/``ü`` the plain vowel, and so
     do their spellings ``ae``, ``oe`` and ``ue`` (``ue`` not after a vowel or ``q``: ``neue`` and ``Quelle`` keep
@@ -103,14 +114,21 @@ def fold(text: str) -> str:
 
 def fold_with_offsets(text: str) -> tuple[str, list[int]]:
     """``fold(text)``, and for every folded character the index in ``text`` of the character it comes from."""
-    chars: list[str] = []
-    offsets: list[int] = []
-    for index, char in enumerate(text):
-        for c in char.lower():
-            for p in _plain(c):
-                chars.append(p)
-                offsets.append(index)
-    plain = "".join(chars)
+    lower = text.lower()
+    plain = ""
+    if len(lower) == len(text):
+        plain = lower.translate(_PLAIN)
+    if len(plain) == len(text):  # every character folds to one (the common case): the offsets are the positions
+        offsets = list(range(len(text)))
+    else:
+        chars: list[str] = []
+        offsets = []
+        for index, char in enumerate(text):
+            for c in char.lower():
+                for p in _plain(c):
+                    chars.append(p)
+                    offsets.append(index)
+        plain = "".join(chars)
     dropped = {m.start() for m in _SPELLED_UMLAUT.finditer(plain)}
     if not dropped:
         return plain, offsets

@@ -37,7 +37,7 @@ from publisher.api.declarations import (
 )
 from publisher.cache import LruCache
 from publisher.errors import NotFoundError, PublisherError, StoreError
-from publisher.formats import CONTEXT, bind_prefixes
+from publisher.formats import CONTEXT, bind_prefixes, read_ntriples
 from publisher.namespaces import PM, SDO
 from publisher.resources import DEPENDENT, is_iri, page_count
 from publisher.search import SearchIndex, SearchTextError, parse_query, snippet
@@ -542,9 +542,7 @@ class Api:
         return graph
 
     def _construct(self, graph: Graph, sparql: str) -> None:
-        data = self.store.query(sparql, "nt")
-        if data.strip():
-            graph.parse(data=data.decode("utf-8"), format="nt")
+        read_ntriples(graph, self.store.query(sparql, "nt"))
 
     def _add_names(self, graph: Graph, iris: list[str]) -> None:
         """The types and names of ``iris``."""
