@@ -436,3 +436,47 @@ def test_allowed_service_is_called(server: str) -> None:
     assert status == 200, body
     rows = json.loads(body)["results"]["bindings"]
     assert rows and all("/id/pressemitteilung/" in row["r"]["value"] for row in rows)
+
+
+@pytest.mark.parametrize("memory", [1_000_000, 0], ids=["copy-in-memory", "on-disk"])
+def test_a_new_build_is_queried_at_once(tmp_path: Path, memory: int) -> None:
+    """The query workers follow a new build without a restart, from their copy in memory or from disk."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from publisher.cli import main
+    from publisher.config import PROJECT_ROOT, load_config
+
+    data = tmp_path / "data"
+    shutil.copytree(PROJECT_ROOT / "data", data)
+    store = tmp_path / "store"
+    args = ["build", "--data", str(data), "--store", str(store), "--workers", "1", "--quiet"]
+    runner = CliRunner()
+    assert runner.invoke(main, args).exit_code == 0
+    config = load_config(environ={}, data_dir=data, store=str(store), sparql_memory=memory)
+    app = create_app(config, open_store(str(store)))
+    client = app.test_client()
+    query = PREFIX + 'ASK { ?q a pm:Quartier ; schema:name "Neues Testgebiet" }'
+    assert client.get("/sparql", query_string={"query": query}).json["boolean"] is False
+    (data / "reference" / "areas-extra.ttl").write_text(
+        "@prefix schema: <https://schema.org/> .\n@prefix pm: <https://w3id.org/pm-berlin/ontology#> .\n"
+        '<id/quartier/neues-testgebiet> a pm:Quartier ; schema:name "Neues Testgebiet" ;\n'
+        "    schema:containedInPlace <id/bezirk/treptow-koepenick> .\n",
+        "utf-8",
+    )
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert client.get("/sparql", query_string={"query": query}).json["boolean"] is True
+    app.extensions["publisher"].sparql.close()
+
+
+def test_starting_a_worker_and_copying_the_state_do_not_count_against_the_timeout(
+    built: tuple[Config, WritableStore],
+) -> None:
+    """A timeout far below what starting a worker and copying the state take still lets a quick query through."""
+    app = limited_app(built, sparql_timeout=0.02)
+    response = app.test_client().get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"})
+    assert response.status_code == 200, response.data
+    assert response.json["boolean"] is True
+    app.extensions["publisher"].sparql.close()

@@ -17,11 +17,12 @@ import threading
 from multiprocessing.connection import Connection
 
 from publisher.errors import QueryError
-from publisher.sparql.worker import LOADING, Answer, Failure, Job
+from publisher.sparql.worker import LOADING, READY, Answer, Failure, Job
 
 #: Seconds a client is asked to wait before trying again when every worker is busy.
 RETRY_AFTER = 2
-#: Seconds a worker may take to open a published state (to copy it into memory), beside the query's timeout.
+#: Seconds a worker may take to start, or to open a published state (to copy it into memory), beside the
+#: query's timeout.
 LOAD_TIMEOUT = 600
 
 
@@ -39,6 +40,10 @@ class _Worker:
         self.process.stdin.close()
         self.process.stdout.close()
         self.jobs.send(prefixes)
+        # starting the process is no part of a query's time
+        if not self.answers.poll(LOAD_TIMEOUT) or self.answers.recv() != READY:
+            self.stop()
+            raise QueryError(503, "a query worker did not start; the server log has its output")
 
     def stop(self) -> None:
         self.process.kill()

@@ -66,6 +66,8 @@ class Failure:
 #: seconds on a large store and does not count against the query's timeout.
 LOADING = "loading"
 LOADED = "loaded"
+#: What a new worker says once it has started and can take jobs.
+READY = "ready"
 
 
 def execute(store: ox.Store, job: Job, prefixes: dict[str, str] | None = None) -> Answer | Failure:
@@ -123,6 +125,7 @@ def serve(jobs: Connection, answers: Connection) -> None:
     opened: tuple[tuple[str | None, bool], ox.Store] | None = None
     try:
         prefixes: dict[str, str] = jobs.recv()
+        answers.send(READY)
     except (EOFError, OSError):
         return
     while True:
@@ -158,4 +161,4 @@ def main() -> None:
     serve(jobs, answers)
 
 
-__all__ = ["LOADED", "LOADING", "Answer", "Failure", "Job", "execute", "main", "open_state", "serve"]
+__all__ = ["LOADED", "LOADING", "READY", "Answer", "Failure", "Job", "execute", "main", "open_state", "serve"]
