@@ -98,6 +98,13 @@ SETTINGS: tuple[Setting, ...] = (
         "several times faster; larger states are read from disk. 0: always from disk.",
     ),
     Setting(
+        "sparql_worker_memory",
+        "PUBLISHER_SPARQL_WORKER_MEMORY",
+        "2048",
+        "Most memory (MiB) a SPARQL worker process may take, its copy of the state included; a query that needs "
+        "more gets 503. 0: no limit.",
+    ),
+    Setting(
         "sparql_services",
         "PUBLISHER_SPARQL_SERVICES",
         "",
@@ -140,6 +147,7 @@ class Config:
     sparql_max_body: int
     sparql_concurrency: int
     sparql_memory: int
+    sparql_worker_memory: int
     sparql_services: tuple[str, ...]
     api_max_page_size: int
     search_length: int
@@ -236,6 +244,7 @@ def _build(raw: dict[str, object]) -> Config:
         sparql_max_body=_whole_number(raw, "sparql_max_body", 64),
         sparql_concurrency=_whole_number(raw, "sparql_concurrency", 1),
         sparql_memory=_whole_number(raw, "sparql_memory", 0),
+        sparql_worker_memory=_whole_number(raw, "sparql_worker_memory", 0),
         sparql_services=_endpoints(raw, "sparql_services"),
         api_max_page_size=_whole_number(raw, "api_max_page_size", 1),
         search_length=_whole_number(raw, "search_length", 1),

@@ -480,3 +480,21 @@ def test_starting_a_worker_and_copying_the_state_do_not_count_against_the_timeou
     assert response.status_code == 200, response.data
     assert response.json["boolean"] is True
     app.extensions["publisher"].sparql.close()
+
+
+def test_a_query_that_needs_too_much_memory_is_stopped(built: tuple[Config, WritableStore]) -> None:
+    """A sort over a cross product of every triple with every triple would take gigabytes: the worker's memory
+    limit stops it at once, the client is told which setting, and the next query gets a fresh worker."""
+    app = limited_app(built, sparql_worker_memory=300, sparql_timeout=60)
+    client = app.test_client()
+    started = time.monotonic()
+    response = client.get(
+        "/sparql",
+        query_string={"query": "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f LIMIT 5"},
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 503, response.data
+    assert "PUBLISHER_SPARQL_WORKER_MEMORY" in response.json["error"]
+    assert time.monotonic() - started < 30
+    assert client.get("/sparql", query_string={"query": "ASK {}"}).json["boolean"] is True
+    app.extensions["publisher"].sparql.close()

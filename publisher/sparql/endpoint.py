@@ -124,7 +124,12 @@ class Endpoint:
     def _workers(self) -> WorkerPool:
         with self._lock:
             if self._pool is None or not self._pool.owned:
-                self._pool = WorkerPool(self.config.sparql_concurrency, self.config.sparql_timeout, PREFIXES)
+                self._pool = WorkerPool(
+                    self.config.sparql_concurrency,
+                    self.config.sparql_timeout,
+                    PREFIXES,
+                    self.config.sparql_worker_memory * 2**20,
+                )
                 atexit.register(self._pool.close)
             return self._pool
 

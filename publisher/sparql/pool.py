@@ -11,13 +11,14 @@ A worker whose server process is gone reads the end of its input and exits.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
 from multiprocessing.connection import Connection
 
 from publisher.errors import QueryError
-from publisher.sparql.worker import LOADING, READY, Answer, Failure, Job
+from publisher.sparql.worker import LOADING, OUT_OF_MEMORY, READY, Answer, Failure, Job
 
 #: Seconds a client is asked to wait before trying again when every worker is busy.
 RETRY_AFTER = 2
@@ -27,7 +28,7 @@ LOAD_TIMEOUT = 600
 
 
 class _Worker:
-    def __init__(self, prefixes: dict[str, str]) -> None:
+    def __init__(self, prefixes: dict[str, str], memory: int) -> None:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "publisher.sparql"],
             stdin=subprocess.PIPE,
@@ -39,7 +40,7 @@ class _Worker:
         self.answers = Connection(os.dup(self.process.stdout.fileno()), writable=False)
         self.process.stdin.close()
         self.process.stdout.close()
-        self.jobs.send(prefixes)
+        self.jobs.send((prefixes, memory))
         # starting the process is no part of a query's time
         if not self.answers.poll(LOAD_TIMEOUT) or self.answers.recv() != READY:
             self.stop()
@@ -53,10 +54,12 @@ class _Worker:
 
 
 class WorkerPool:
-    def __init__(self, size: int, timeout: float, prefixes: dict[str, str]) -> None:
+    def __init__(self, size: int, timeout: float, prefixes: dict[str, str], memory: int = 0) -> None:
         self.size = size
         self.timeout = timeout
         self.prefixes = prefixes
+        #: The most memory (bytes) a worker may take; 0: no limit.
+        self.memory = memory
         self._slots = threading.BoundedSemaphore(size)
         self._idle: list[_Worker] = []
         self._lock = threading.Lock()
@@ -83,7 +86,7 @@ class WorkerPool:
         with self._lock:
             worker = self._idle.pop() if self._idle else None
         if worker is None:
-            worker = _Worker(self.prefixes)
+            worker = _Worker(self.prefixes, self.memory)
         try:
             worker.jobs.send(job)
             outcome: Answer | Failure | str = self._receive(worker, self.timeout)
@@ -92,6 +95,9 @@ class WorkerPool:
                 outcome = self._receive(worker, self.timeout)
         except (EOFError, OSError) as exc:
             worker.stop()
+            if self.memory and worker.process.returncode in (-signal.SIGABRT, -signal.SIGKILL, -signal.SIGSEGV):
+                # the engine aborts when an allocation fails
+                return Failure(503, OUT_OF_MEMORY)
             return Failure(500, f"the query worker ended unexpectedly ({exc or 'no answer'})")
         with self._lock:
             self._idle.append(worker)

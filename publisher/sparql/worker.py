@@ -9,6 +9,7 @@ back to the server is the finished body.
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import sys
 from dataclasses import dataclass
@@ -66,6 +67,11 @@ class Failure:
 #: seconds on a large store and does not count against the query's timeout.
 LOADING = "loading"
 LOADED = "loaded"
+#: Why a query that ran out of memory was not answered.
+OUT_OF_MEMORY = (
+    "the query needed more memory than a query worker may take (setting PUBLISHER_SPARQL_WORKER_MEMORY); "
+    "ask for less, or narrow it down with more specific patterns"
+)
 #: What a new worker says once it has started and can take jobs.
 READY = "ready"
 
@@ -102,6 +108,8 @@ def execute(store: ox.Store, job: Job, prefixes: dict[str, str] | None = None) -
         return Failure(400, f"query: {exc}")
     except RuntimeError as exc:  # what the engine does not support, such as an unknown function
         return Failure(400, f"query: {exc}")
+    except MemoryError:
+        return Failure(503, OUT_OF_MEMORY)
     except (OSError, ValueError, TypeError) as exc:
         return Failure(500, f"the query failed while it ran: {exc}")
 
@@ -121,10 +129,16 @@ def open_state(folder: str | None, in_memory: bool) -> ox.Store:
 
 def serve(jobs: Connection, answers: Connection) -> None:
     """A worker process: answers jobs from ``jobs`` on ``answers`` until the server closes its end. The first
-    message is the prefixes for graph answers; every later one a Job."""
+    message is the prefixes for graph answers and the most memory (bytes, 0: no limit) the process may take;
+    every later one a Job."""
     opened: tuple[tuple[str | None, bool], ox.Store] | None = None
     try:
-        prefixes: dict[str, str] = jobs.recv()
+        prefixes: dict[str, str]
+        prefixes, memory = jobs.recv()
+        if memory:
+            # the data segment: the heap and every anonymous mapping (what a query's intermediate results take),
+            # not the store's files mapped from disk
+            resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
         answers.send(READY)
     except (EOFError, OSError):
         return
@@ -161,4 +175,16 @@ def main() -> None:
     serve(jobs, answers)
 
 
-__all__ = ["LOADED", "LOADING", "READY", "Answer", "Failure", "Job", "execute", "main", "open_state", "serve"]
+__all__ = [
+    "LOADED",
+    "LOADING",
+    "OUT_OF_MEMORY",
+    "READY",
+    "Answer",
+    "Failure",
+    "Job",
+    "execute",
+    "main",
+    "open_state",
+    "serve",
+]
