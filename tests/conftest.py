@@ -76,6 +76,16 @@ def with_new_sentence(text: str) -> str:
 # ---------------------------------------------------------------- the CLI
 
 
+def add_area(data: Path) -> None:
+    """A new curated area in ``data``'s reference data: the Quartier "Neues Testgebiet" in Treptow-Köpenick."""
+    (data / "reference" / "areas-extra.ttl").write_text(
+        "@prefix schema: <https://schema.org/> .\n@prefix pm: <https://w3id.org/pm-berlin/ontology#> .\n"
+        '<id/quartier/neues-testgebiet> a pm:Quartier ; schema:name "Neues Testgebiet" ;\n'
+        "    schema:containedInPlace <id/bezirk/treptow-koepenick> .\n",
+        "utf-8",
+    )
+
+
 def run(runner: CliRunner, *args: str, stdin: str | None = None) -> Result:
     """``publisher ARGS`` through click's test runner."""
     return runner.invoke(main, list(args), input=stdin, catch_exceptions=True)

@@ -124,6 +124,7 @@ def test_a_new_build_is_served_at_once(tmp_path, runner) -> None:  # type: ignor
     from publisher.cli import main
     from publisher.config import PROJECT_ROOT, load_config
     from publisher.store import open_store
+    from tests.conftest import add_area
 
     data = tmp_path / "data"
     shutil.copytree(PROJECT_ROOT / "data", data)
@@ -134,12 +135,7 @@ def test_a_new_build_is_served_at_once(tmp_path, runner) -> None:  # type: ignor
     client = create_app(config, open_store(str(store))).test_client()
     before = client.get("/doc/bezirk/treptow-koepenick.ttl")
     assert "Neues Testgebiet" not in before.get_data(as_text=True)
-    (data / "reference" / "areas-extra.ttl").write_text(
-        "@prefix schema: <https://schema.org/> .\n@prefix pm: <https://w3id.org/pm-berlin/ontology#> .\n"
-        '<id/quartier/neues-testgebiet> a pm:Quartier ; schema:name "Neues Testgebiet" ;\n'
-        "    schema:containedInPlace <id/bezirk/treptow-koepenick> .\n",
-        "utf-8",
-    )
+    add_area(data)
     result = runner.invoke(main, args)
     assert result.exit_code == 0, result.output
     after = client.get("/doc/bezirk/treptow-koepenick.ttl", headers={"If-None-Match": before.headers["ETag"]})

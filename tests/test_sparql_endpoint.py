@@ -29,7 +29,7 @@ from publisher.config import Config
 from publisher.sparql.examples import EXAMPLES
 from publisher.store import WritableStore, open_store
 from publisher.web import create_app
-from tests.conftest import free_port, serving
+from tests.conftest import add_area, free_port, serving
 
 PREFIX = "PREFIX schema: <https://schema.org/>\nPREFIX pm: <https://w3id.org/pm-berlin/ontology#>\n"
 NEWEST = PREFIX + "SELECT ?r ?d WHERE { ?r a pm:PressRelease ; schema:datePublished ?d } ORDER BY DESC(?d) LIMIT 5"
@@ -459,12 +459,7 @@ def test_a_new_build_is_queried_at_once(tmp_path: Path, memory: int) -> None:
     client = app.test_client()
     query = PREFIX + 'ASK { ?q a pm:Quartier ; schema:name "Neues Testgebiet" }'
     assert client.get("/sparql", query_string={"query": query}).json["boolean"] is False
-    (data / "reference" / "areas-extra.ttl").write_text(
-        "@prefix schema: <https://schema.org/> .\n@prefix pm: <https://w3id.org/pm-berlin/ontology#> .\n"
-        '<id/quartier/neues-testgebiet> a pm:Quartier ; schema:name "Neues Testgebiet" ;\n'
-        "    schema:containedInPlace <id/bezirk/treptow-koepenick> .\n",
-        "utf-8",
-    )
+    add_area(data)
     result = runner.invoke(main, args)
     assert result.exit_code == 0, result.output
     assert client.get("/sparql", query_string={"query": query}).json["boolean"] is True
