@@ -10,20 +10,17 @@ IRI as it is and a literal in quotes with its language (``"Köpenick"@de``) or d
 
 TriG, N-Quads and JSON-LD carry the metadata and controls in a graph of their own (``<page>#metadata``, whose
 ``foaf:primaryTopic`` is the fragment), so that clients tell them from the data; Turtle, N-Triples and RDF/XML have
-one graph and hold both. The counts are exact: a count is computed once per published state and pattern.
-
-Pages are stable within one published state: the store reads one triple pattern from its indexes in key order, so
-the same pattern gives the same order each time. (Sorting instead would cost seconds per page at 10,000 releases.)
+one graph and hold both. Pages and counts come from publisher.fragments.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
@@ -36,9 +33,10 @@ from werkzeug.http import parse_options_header
 from publisher.cache import LruCache
 from publisher.errors import HttpError, NotAcceptableError, NotFoundError
 from publisher.formats import BY_NAME, CONTEXT
+from publisher.fragments import POSITIONS, FragmentPage, Fragments, OxTerm, Pattern, explicit
 from publisher.namespaces import PREFIXES
-from publisher.resources import is_iri, page_count
-from publisher.store import Store, Term
+from publisher.resources import is_iri
+from publisher.store import Term
 from publisher.web.http import respond
 from publisher.web.linked_data import current_linker, page_number
 from publisher.web.memo import MEMORABLE
@@ -62,10 +60,6 @@ FRAGMENT_PREFIXES = {
 #: The JSON-LD context of a fragment: the publisher's, and the vocabularies of the controls.
 FRAGMENT_CONTEXT = {**CONTEXT, "rdf": RDF_NS, "hydra": HYDRA, "void": VOID, "foaf": FOAF}
 
-#: The positions of a pattern: the request parameter, and the variable of the queries.
-POSITIONS = (("subject", "s"), ("predicate", "p"), ("object", "o"))
-#: Counts kept per process, per published state and pattern.
-COUNTS_KEPT = 4096
 #: Longest stretch of a parameter an error message repeats.
 SHOWN = 80
 #: Longest ``Link`` or ``Content-Location`` header a fragment sends, in characters. Clients and proxies limit the
@@ -101,54 +95,8 @@ _OFFERED = [f.media_type for f in FORMATS] + list(ALIASES)
 #: an IRI.
 _SENT_AS_IS = frozenset(range(0x21, 0x7F)) - frozenset(b"\"#'<>\\^`{|}")
 
-OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
-
 
 # ---------------------------------------------------------------- patterns
-
-
-@dataclass(frozen=True)
-class Pattern:
-    """A triple pattern: a term or None (anything) per position."""
-
-    subject: URIRef | None = None
-    predicate: URIRef | None = None
-    object: Term | None = None
-
-    def terms(self) -> Iterator[tuple[str, str, Term | None]]:
-        """(parameter, variable, term) per position."""
-        for (parameter, variable), term in zip(POSITIONS, (self.subject, self.predicate, self.object), strict=True):
-            yield parameter, variable, term
-
-    def bindings(self) -> dict[str, Term]:
-        """The bound positions, as the store's queries bind them."""
-        return {variable: term for _parameter, variable, term in self.terms() if term is not None}
-
-    def query(self, page: int = 1) -> str:
-        """The canonical query string (with ``?``) of this pattern's page, or "" for the first page of everything."""
-        parts = [(parameter, explicit(term)) for parameter, _v, term in self.terms() if term is not None]
-        if page > 1:
-            parts.append(("page", str(page)))
-        return "?" + "&".join(f"{name}={quote(value, safe='')}" for name, value in parts) if parts else ""
-
-    def with_term(self, parameter: str, term: Term) -> Pattern:
-        """The pattern with only ``term`` bound, in the position ``parameter``."""
-        if parameter == "subject" and isinstance(term, URIRef):
-            return Pattern(subject=term)
-        if parameter == "predicate" and isinstance(term, URIRef):
-            return Pattern(predicate=term)
-        return Pattern(object=term)
-
-
-def explicit(term: Term) -> str:
-    """A term in Hydra's explicit representation: IRIs as they are, literals quoted with language or datatype."""
-    if isinstance(term, URIRef):
-        return str(term)
-    if term.language:
-        return f'"{term}"@{term.language}'
-    if term.datatype is not None and term.datatype != XSD.string:
-        return f'"{term}"^^{term.datatype}'
-    return f'"{term}"'
 
 
 def _shown(text: str) -> str:
@@ -222,81 +170,23 @@ def parse_pattern() -> Pattern:
 # ---------------------------------------------------------------- reading the store
 
 
-@dataclass
-class FragmentPage:
-    """One page of the triples that match a pattern."""
-
-    pattern: Pattern
-    number: int
-    size: int
-    triples: list[ox.Triple]
-    total: int
-
-    @property
-    def pages(self) -> int:
-        return page_count(self.total, self.size)
-
-
-def _term(binding: dict[str, str]) -> OxTerm:
-    """A term of SPARQL JSON results as Oxigraph's."""
-    kind, value = binding["type"], binding["value"]
-    if kind == "uri":
-        return ox.NamedNode(value)
-    if kind == "bnode":
-        return ox.BlankNode(value)
-    if "xml:lang" in binding:
-        return ox.Literal(value, language=binding["xml:lang"])
-    return ox.Literal(value, datatype=ox.NamedNode(binding.get("datatype", str(XSD.string))))
-
-
-def matching(store: Store, pattern: Pattern, offset: int, limit: int) -> list[ox.Triple]:
-    """Up to ``limit`` triples matching ``pattern``, from the ``offset``-th on, in the store's order."""
-    sparql = f"SELECT DISTINCT ?s ?p ?o WHERE {{ ?s ?p ?o }} LIMIT {limit} OFFSET {offset}"
-    rows = json.loads(store.query(sparql, "json", pattern.bindings()))["results"]["bindings"]
-    return [ox.Triple(_term(row["s"]), _term(row["p"]), _term(row["o"])) for row in rows]  # type: ignore[arg-type]
-
-
-def count_matching(store: Store, pattern: Pattern) -> int:
-    """How many distinct triples match ``pattern`` (the default graph is the union of the named graphs, and a
-    triple may stand in several of them)."""
-    bound = pattern.bindings()
-    if bound:
-        names = " ".join(f"?{name}" for name in bound)
-        sparql = f"SELECT {names} (COUNT(DISTINCT *) AS ?n) WHERE {{ ?s ?p ?o }} GROUP BY {names}"
-    else:
-        sparql = "SELECT (COUNT(DISTINCT *) AS ?n) WHERE { ?s ?p ?o }"
-    rows = store.select(sparql, bound)
-    return int(rows[0]["n"]) if rows else 0
-
-
-class Fragments:
-    """What a server process keeps between requests: counts, and rendered fragments, per published state."""
+class Kept:
+    """What a server process keeps between requests: the counts of matches, and rendered fragments, per state."""
 
     def __init__(self, rendered: int) -> None:
-        self.counts: LruCache[int] = LruCache(COUNTS_KEPT)
+        self.fragments = Fragments()
         self.rendered: LruCache[Rendered] = LruCache(rendered)
-
-    def page(self, store: Store, version: str, pattern: Pattern, number: int, size: int) -> FragmentPage:
-        offset = (number - 1) * size
-        # one more than a page tells whether another follows
-        triples = matching(store, pattern, offset, size + 1)
-        if len(triples) <= size and (triples or number == 1):
-            total = offset + len(triples)  # the last page: the count is known without counting
-            self.counts.put((version, pattern), total)
-        else:
-            total = self.counts.get_or_make((version, pattern), lambda: count_matching(store, pattern))
-        return FragmentPage(pattern, number, size, triples[:size], total)
 
 
 @bp.record_once
 def _set_up(setup: BlueprintSetupState) -> None:
     app = setup.app
     assert isinstance(app, Flask)
-    app.extensions["fragments"] = Fragments(published(app).config.response_cache)
+    app.extensions["fragments"] = Kept(published(app).config.response_cache)
 
 
-def _fragments(app: Flask) -> Fragments:
-    kept: Fragments = app.extensions["fragments"]
+def _kept(app: Flask) -> Kept:
+    kept: Kept = app.extensions["fragments"]
     return kept
 
 
@@ -588,11 +478,11 @@ def fragment(suffix: str) -> Response:
     version = state.version()
     addresses = Addresses.of_request(state.config.base_uri, suffix)
     page_iri = addresses.requested(pattern, number)
-    kept = _fragments(current_app)
+    kept = _kept(current_app)
     key = (version, page_iri, fmt.name)
     rendered = kept.rendered.get(key)
     if rendered is None:
-        page = kept.page(state.store, version, pattern, number, state.config.fragment_page_size)
+        page = kept.fragments.page(state.store, version, pattern, number, state.config.fragment_page_size)
         if number > page.pages:
             raise NotFoundError(
                 f"page: {number} does not exist for the pattern {pattern_text(pattern)} (pages 1 to {page.pages})"
@@ -608,4 +498,4 @@ def fragment(suffix: str) -> Response:
     return response
 
 
-__all__ = ["FORMATS", "Fragments", "Pattern", "bp", "count_matching", "matching", "parse_term"]
+__all__ = ["FORMATS", "bp", "parse_term"]
