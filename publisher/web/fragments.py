@@ -27,11 +27,9 @@ from flask import Blueprint, Flask, Response, current_app, render_template, requ
 from flask.blueprints import BlueprintSetupState
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
-from werkzeug.datastructures import MIMEAccept
-from werkzeug.http import parse_options_header
 
 from publisher.cache import LruCache
-from publisher.errors import HttpError, NotAcceptableError, NotFoundError
+from publisher.errors import HttpError, NotFoundError
 from publisher.formats import BY_NAME, CONTEXT
 from publisher.fragments import POSITIONS, FragmentPage, Fragments, OxTerm, Pattern, explicit
 from publisher.namespaces import PREFIXES
@@ -40,7 +38,7 @@ from publisher.store import Term
 from publisher.web.http import respond
 from publisher.web.linked_data import current_linker, page_number
 from publisher.web.memo import MEMORABLE
-from publisher.web.negotiation import ALIASES, HTML, Representation
+from publisher.web.negotiation import HTML, Representation, negotiate
 from publisher.web.state import Rendered, published
 
 bp = Blueprint("fragments", __name__)
@@ -89,7 +87,6 @@ _OXIGRAPH = {
     "nq": ox.RdfFormat.N_QUADS,
     "rdfxml": ox.RdfFormat.RDF_XML,
 }
-_OFFERED = [f.media_type for f in FORMATS] + list(ALIASES)
 #: Bytes a page IRI keeps as they were sent; every other byte is percent-encoded. A browser's or Node's URL parser
 #: encodes the same ones (and clients compare the page IRI with the URL they asked for); the rest are not allowed in
 #: an IRI.
@@ -440,22 +437,6 @@ def html_body(page: FragmentPage, addresses: Addresses) -> bytes:
 # ---------------------------------------------------------------- the view
 
 
-def negotiate_fragment(accept: MIMEAccept, suffix: str) -> Representation:
-    """The representation a request asks for; the same rules as every document (publisher.web.negotiation), with
-    the quad formats a fragment is offered in besides."""
-    if suffix:
-        return BY_SUFFIX[suffix]
-    if not accept:
-        return FORMATS[0]
-    # media type parameters (a JSON-LD profile, a charset) are hints; the type decides
-    bare = MIMEAccept([(parse_options_header(value)[0], quality) for value, quality in accept])
-    best = bare.best_match(_OFFERED)
-    if best is None:
-        raise NotAcceptableError(accept.to_header(), [f.media_type for f in FORMATS])
-    name = ALIASES.get(best)
-    return next(f for f in FORMATS if (f.name == name if name else f.media_type == best))
-
-
 def _links(addresses: Addresses, page: FragmentPage, fmt: Representation) -> list[str]:
     local = url_for("fragments.fragment")
     query = page.pattern.query(page.number)
@@ -471,7 +452,7 @@ def _links(addresses: Addresses, page: FragmentPage, fmt: Representation) -> lis
 @bp.route("/fragments", methods=["GET", "HEAD"], defaults={"suffix": ""})
 @bp.route(f"/fragments<any({', '.join(repr(s) for s in BY_SUFFIX)}):suffix>", methods=["GET", "HEAD"])
 def fragment(suffix: str) -> Response:
-    fmt = negotiate_fragment(request.accept_mimetypes, suffix)
+    fmt = negotiate(request.accept_mimetypes, suffix, FORMATS)
     pattern = parse_pattern()
     number = page_number()
     state = published()

@@ -55,28 +55,26 @@ ALIASES: dict[str, str] = {
 _OFFERED = [f.media_type for f in DOCUMENT_FORMATS] + list(ALIASES)
 
 
-def _by_media_type(media_type: str) -> Representation:
-    for fmt in DOCUMENT_FORMATS:
-        if fmt.media_type == media_type:
-            return fmt
-    return BY_FORMAT_NAME[ALIASES[media_type]]
-
-
-def negotiate(accept: MIMEAccept, suffix: str | None = None) -> Representation:
-    """The representation for a request with ``accept`` and, when the path had one, ``suffix``.
+def negotiate(
+    accept: MIMEAccept, suffix: str | None = None, formats: tuple[Representation, ...] = DOCUMENT_FORMATS
+) -> Representation:
+    """The representation for a request with ``accept`` and, when the path had one, ``suffix``, among ``formats``
+    (most preferred first; every document's formats unless a resource offers others).
 
     Raises NotAcceptableError when the client accepts none of the formats.
     """
-    if suffix is not None:
-        return BY_SUFFIX[suffix]
+    if suffix:
+        return next(f for f in formats if f.suffix == suffix)
     if not accept:
-        return DOCUMENT_FORMATS[0]
+        return formats[0]
     # media type parameters (a JSON-LD profile, a charset) are hints; the type decides
     bare = MIMEAccept([(parse_options_header(value)[0], quality) for value, quality in accept])
-    best = bare.best_match(_OFFERED)
+    offered = _OFFERED if formats is DOCUMENT_FORMATS else [f.media_type for f in formats] + list(ALIASES)
+    best = bare.best_match(offered)
     if best is None:
-        raise NotAcceptableError(accept.to_header(), [f.media_type for f in DOCUMENT_FORMATS])
-    return _by_media_type(best)
+        raise NotAcceptableError(accept.to_header(), [f.media_type for f in formats])
+    name = ALIASES.get(best)
+    return next(f for f in formats if (f.name == name if name else f.media_type == best))
 
 
 def negotiate_quietly(accept: MIMEAccept) -> Representation:
