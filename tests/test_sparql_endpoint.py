@@ -493,3 +493,19 @@ def test_a_query_that_needs_too_much_memory_is_stopped(built: tuple[Config, Writ
     assert time.monotonic() - started < 30
     assert client.get("/sparql", query_string={"query": "ASK {}"}).json["boolean"] is True
     app.extensions["publisher"].sparql.close()
+
+
+def test_a_store_in_memory_answers_in_the_servers_process(config: Config) -> None:
+    """``:memory:`` has no folder a worker could open: its queries run in the server's process, capped alike."""
+    from publisher.store import Change
+    from publisher.store.oxigraph import OxigraphStore
+
+    store = OxigraphStore(None)
+    lines = "".join(f'<urn:x:{i}> <urn:x:p> "{i}" .\n' for i in range(10))
+    store.apply(Change(graphs={"urn:x:g": lines}, full=True, manifest={"built": "2026-01-01T00:00:00Z"}))
+    app = create_app(config.with_overrides(store=":memory:", sparql_max_rows=4), store)
+    response = app.test_client().get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p ?o }"})
+    assert response.status_code == 200
+    assert len(response.json["results"]["bindings"]) == 4
+    assert response.headers["X-SPARQL-MaxRows"] == "4"
+    assert not _busy_workers()
