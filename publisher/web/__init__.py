@@ -11,7 +11,19 @@ from flask import Flask, Response
 
 from publisher.config import Config, load_config
 from publisher.store import Store, open_store
-from publisher.web import api, dumps, errors, fragments, linked_data, site, sparql
+from publisher.web import (
+    api,
+    catalog,
+    discovery,
+    dumps,
+    errors,
+    fragments,
+    linked_data,
+    site,
+    sparql,
+    validate,
+    vocabulary,
+)
 from publisher.web.http import add_cors
 from publisher.web.memo import ResponseMemo
 from publisher.web.state import Published
@@ -33,10 +45,18 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Flas
     app.register_blueprint(sparql.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(fragments.bp)
+    app.register_blueprint(vocabulary.bp)
+    app.register_blueprint(validate.bp)
+    app.register_blueprint(catalog.bp)
+    app.register_blueprint(discovery.bp)
     state.services["sparql.endpoint"] = ("SPARQL-Endpunkt", "SPARQL 1.1 für eigene Abfragen, mit Beispielen")
     state.services["api.docs"] = ("JSON-API", "Pressemitteilungen und was sie nennen, gefiltert, als JSON und JSON-LD")
     state.services["fragments.fragment"] = ("Triple Pattern Fragments", "Tripel nach Muster, seitenweise, für Comunica")
+    state.services["vocabulary.shapes"] = ("SHACL-Formen und Ontologie", "Der Vertrag der Daten, lesbar und als RDF")
+    state.services["validate.form"] = ("Validierung", "Eigene Daten oder Texte gegen die SHACL-Formen prüfen")
     state.services["dumps.index"] = ("Downloads", "Alle Daten als Turtle, N-Triples (gzip) und JSON-LD")
+    state.services["discovery.void"] = ("VoID", "Der Datensatz beschrieben: Tripel, Klassen, Eigenschaften, Downloads")
+    state.services["catalog.catalog"] = ("Datenkatalog", "DCAT-AP.de-Katalog der Daten, Downloads und Dienste")
     state.services["linked_data.context"] = ("JSON-LD-Kontext", "Der @context aller JSON-LD-Dokumente")
     errors.init_app(app)
     app.wsgi_app = ResponseMemo(app.wsgi_app, state)  # type: ignore[method-assign]
