@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, RDF, XSD
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, XSD
 
 from publisher.cache import LruCache
 from publisher.dumps import DUMPS
@@ -85,6 +85,9 @@ def describe(counts: Counts, base_uri: str, manifest: dict[str, Any]) -> Graph:
     add((dataset, VOID.uriSpace, Literal(f"{base_uri}id/")))
     add((dataset, VOID.sparqlEndpoint, URIRef(f"{base_uri}sparql")))
     add((dataset, VOID.rootResource, URIRef(base_uri)))
+    # the same dataset as the DCAT catalogue's whole-graph dataset (publisher.catalog)
+    add((dataset, OWL.sameAs, URIRef(f"{base_uri}catalog#dataset")))
+    add((dataset, RDFS.seeAlso, URIRef(f"{base_uri}catalog")))
     for vocabulary in (str(SDO), str(PM)):
         add((dataset, VOID.vocabulary, URIRef(vocabulary)))
     for name in sorted(manifest.get("files", {})):

@@ -79,7 +79,9 @@ def test_the_sitemap_lists_every_page_once(app: Flask, entries: list[tuple[str, 
         size = published(app).config.page_size
     listings = {loc for loc in locs if loc.startswith(f"{BASE}liste/")}
     assert len(listings) == sum(-(-n // size) for n in counts.values() if n)
-    assert len(locs) == 1 + len(listings) + len(resources)
+    services = {f"{BASE}{path.lstrip('/')}" for path in discovery.SERVICE_PAGES}
+    assert services <= set(locs)
+    assert len(locs) == 1 + len(services) + len(listings) + len(resources)
 
 
 def test_every_url_answers_with_html(client: FlaskClient, entries: list[tuple[str, str]]) -> None:

@@ -38,6 +38,18 @@ class Entry:
     lastmod: str
 
 
+#: The pages for people about the data as a whole (each as the HTML variant, which robots.txt does not exclude).
+SERVICE_PAGES = (
+    "/sparql?format=html",
+    "/catalog.html",
+    "/.well-known/void.html",
+    "/dumps/",
+    "/shapes.html",
+    "/ontology.html",
+    "/validate",
+)
+
+
 class Discovery:
     """The VoID counts and the sitemap's pages of an app, made once per published state."""
 
@@ -57,6 +69,7 @@ class Discovery:
         root = base.rstrip("/")
         built = str(state.manifest().get("built") or "")
         entries = [Entry(base, built)]
+        entries += [Entry(root + path, built) for path in SERVICE_PAGES]
         counts = state.resources.counts()
         for slug in LISTINGS:
             if counts[slug]:
