@@ -135,6 +135,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Largest body (bytes) the validation service (/validate) accepts; larger gets 413. At 256 KiB a press-release "
         "text takes about 3 s to extract and validate (extraction grows faster than the text), RDF about 0.2 s.",
     ),
+    Setting(
+        "ldes_page_size",
+        "PUBLISHER_LDES_PAGE_SIZE",
+        "100",
+        "Members per page of the change feed (/ldes). Full pages are served as immutable: change it only with a "
+        "new base URI or expect caches to hold the old pages.",
+    ),
 )
 
 
@@ -160,6 +167,7 @@ class Config:
     search_length: int
     fragment_page_size: int
     validate_max_body: int
+    ldes_page_size: int
 
     @property
     def reference_files(self) -> list[Path]:
@@ -258,6 +266,7 @@ def _build(raw: dict[str, object]) -> Config:
         search_length=_whole_number(raw, "search_length", 1),
         fragment_page_size=_whole_number(raw, "fragment_page_size", 1),
         validate_max_body=_whole_number(raw, "validate_max_body", 1024),
+        ldes_page_size=_whole_number(raw, "ldes_page_size", 1),
     )
 
 

@@ -192,3 +192,16 @@ def test_malformed_iris_are_not_found_never_a_server_error(client: FlaskClient, 
     response = client.get(path, headers={"Accept": "application/json"})
     assert response.status_code == 404
     assert json.loads(response.data)["ok"] is False
+
+
+def test_a_generic_type_for_a_format_a_resource_does_not_offer_is_406() -> None:
+    """text/plain stands for N-Triples: a resource offered only in TriG answers 406, not a server error."""
+    from werkzeug.datastructures import MIMEAccept
+
+    from publisher.errors import NotAcceptableError
+    from publisher.web.negotiation import Representation, negotiate
+
+    trig_only = (Representation("trig", ".trig", "application/trig"),)
+    with pytest.raises(NotAcceptableError):
+        negotiate(MIMEAccept([("text/plain", 1)]), formats=trig_only)
+    assert negotiate(MIMEAccept([("*/*", 1)]), formats=trig_only).name == "trig"

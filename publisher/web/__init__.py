@@ -17,6 +17,7 @@ from publisher.web import (
     discovery,
     dumps,
     errors,
+    feeds,
     fragments,
     linked_data,
     site,
@@ -49,6 +50,7 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Flas
     app.register_blueprint(validate.bp)
     app.register_blueprint(catalog.bp)
     app.register_blueprint(discovery.bp)
+    app.register_blueprint(feeds.bp)
     state.services["sparql.endpoint"] = ("SPARQL-Endpunkt", "SPARQL 1.1 für eigene Abfragen, mit Beispielen")
     state.services["api.docs"] = ("JSON-API", "Pressemitteilungen und was sie nennen, gefiltert, als JSON und JSON-LD")
     state.services["fragments.fragment"] = ("Triple Pattern Fragments", "Tripel nach Muster, seitenweise, für Comunica")
@@ -57,6 +59,7 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Flas
     state.services["dumps.index"] = ("Downloads", "Alle Daten als Turtle, N-Triples (gzip) und JSON-LD")
     state.services["discovery.void"] = ("VoID", "Der Datensatz beschrieben: Tripel, Klassen, Eigenschaften, Downloads")
     state.services["catalog.catalog"] = ("Datenkatalog", "DCAT-AP.de-Katalog der Daten, Downloads und Dienste")
+    state.services["feeds.stream"] = ("Änderungs-Feed (LDES)", "Jede Fassung jeder Pressemitteilung, zum Abgleichen")
     state.services["linked_data.context"] = ("JSON-LD-Kontext", "Der @context aller JSON-LD-Dokumente")
     errors.init_app(app)
     app.wsgi_app = ResponseMemo(app.wsgi_app, state)  # type: ignore[method-assign]

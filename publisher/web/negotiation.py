@@ -69,7 +69,12 @@ def negotiate(
         return formats[0]
     # media type parameters (a JSON-LD profile, a charset) are hints; the type decides
     bare = MIMEAccept([(parse_options_header(value)[0], quality) for value, quality in accept])
-    offered = _OFFERED if formats is DOCUMENT_FORMATS else [f.media_type for f in formats] + list(ALIASES)
+    names = {f.name for f in formats}
+    offered = (
+        _OFFERED
+        if formats is DOCUMENT_FORMATS
+        else [f.media_type for f in formats] + [alias for alias, name in ALIASES.items() if name in names]
+    )
     best = bare.best_match(offered)
     if best is None:
         raise NotAcceptableError(accept.to_header(), [f.media_type for f in formats])
