@@ -27,7 +27,7 @@ from publisher.config import PROJECT_ROOT, Config
 from publisher.dumps import Chunk, make_chunk, write_dumps
 from publisher.errors import DuplicateIdentityError, InputError, PublisherError, StoreError
 from publisher.ingest.mapping import Triple, canonical_lines, graph_of
-from publisher.ldes import log_present, with_change_log
+from publisher.ldes import entity_descriptions, log_present, with_change_log
 from publisher.search import INDEX_NAME, Document, document_of, fingerprint_of, write_index
 from publisher.search import fingerprint as search_fingerprint
 from publisher.store import Change, WritableStore, graph_iri
@@ -586,7 +586,8 @@ def build(config: Config, store: WritableStore, progress: bool = False) -> Build
         change = _change(config, previous, previous_sources, states, shared, extraction_fp, validation_fp, cache)
         change.files = _with_search_index(change.files, states, cache, store)
         releases = {s.iri: s.key for s in states.values()}
-        change.files = with_change_log(change.files, releases, cache.releases, store.files_dir)
+        described = entity_descriptions(reference.nt + "\n" + entities_nt, config.base_uri)
+        change.files = with_change_log(change.files, releases, cache.releases, store.files_dir, described)
         report.removed = len(set(previous_sources) - {s.name for s in states.values()})
         report.triples = int(change.manifest["triples"])
         if not change.empty or previous.get("validation") != validation_fp or not search_current:

@@ -21,6 +21,7 @@ from publisher.namespaces import DCATDE, LICENSE_DL_BY_DE_2_0
 from publisher.store import Store
 
 ADMS = "http://www.w3.org/ns/adms#"
+HYDRA = "http://www.w3.org/ns/hydra/core#"
 SPDX = "http://spdx.org/rdf/terms#"
 DCATAP = "http://data.europa.eu/r5r#"
 VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
@@ -39,6 +40,7 @@ CATALOG_PREFIXES = {
     "skos": str(SKOS),
     "spdx": SPDX,
     "xsd": str(XSD),
+    "hydra": HYDRA,
 }
 #: The JSON-LD context of the catalogue.
 CATALOG_CONTEXT: dict[str, Any] = {**CATALOG_PREFIXES, "rdf": str(RDF)}
@@ -251,13 +253,62 @@ _DATASET_EN = (
 def modified_since(catalog: Graph, since: date) -> Graph:
     """``catalog`` with only the datasets modified on or after ``since`` (and their distributions): what a
     harvester that synced on ``since`` has to fetch again."""
+    kept = set()
+    for dataset in catalog.subjects(RDF.type, DCAT.Dataset):
+        changed = catalog.value(dataset, DCTERMS.modified)
+        if changed is not None and isinstance(changed, Literal) and changed.toPython() >= since:
+            kept.add(dataset)
+    return _keeping(catalog, kept, services=True)
+
+
+def dataset_order(catalog: Graph) -> list[URIRef]:
+    """The catalogue's datasets in the order its pages list them: the whole graph first, then the years from the
+    newest; the same order for every request of one state, so that no dataset is on two pages."""
+    datasets = [d for d in catalog.subjects(RDF.type, DCAT.Dataset) if isinstance(d, URIRef)]
+    whole = [d for d in datasets if str(d).endswith("#dataset")]
+    return whole + sorted((d for d in datasets if d not in whole), reverse=True)
+
+
+def catalog_page(catalog: Graph, page: int, size: int, page_url: str) -> tuple[Graph, int]:
+    """Page ``page`` (from 1) of ``catalog`` with ``size`` datasets a page, and the number of pages.
+
+    The page holds its datasets with their distributions; the catalogue itself is on every page, its data
+    services on the first. A Hydra view (both the core terms and the older ``hydra:PagedCollection`` ones, which
+    harvesters such as ckanext-dcat follow) names the total and the first, last, previous and next pages;
+    ``page_url`` is the page's IRI with ``{page}`` for the number. A page past the end raises IndexError(pages).
+    """
+    datasets = dataset_order(catalog)
+    pages = max(1, -(-len(datasets) // size))
+    if not 1 <= page <= pages:
+        raise IndexError(pages)
+    graph = _keeping(catalog, set(datasets[(page - 1) * size : page * size]), services=page == 1)
+    node = next(s for s in catalog.subjects(RDF.type, DCAT.Catalog) if isinstance(s, URIRef))
+    view = URIRef(page_url.format(page=page))
+    hydra = Namespace(HYDRA)
+    add = graph.add
+    add((node, hydra.view, view))
+    add((view, RDF.type, hydra.PartialCollectionView))
+    add((view, RDF.type, hydra.PagedCollection))
+    add((view, hydra.totalItems, Literal(len(datasets), datatype=XSD.nonNegativeInteger)))
+    add((view, hydra.itemsPerPage, Literal(size, datatype=XSD.nonNegativeInteger)))
+    steps = {"first": 1, "last": pages, "previous": page - 1 if page > 1 else None}
+    steps["next"] = page + 1 if page < pages else None
+    for name, number in steps.items():
+        if number is not None:
+            add((view, hydra[name], URIRef(page_url.format(page=number))))
+            add((view, hydra[name + "Page"], URIRef(page_url.format(page=number))))
+    return graph, pages
+
+
+def _keeping(catalog: Graph, kept: set[Any], *, services: bool) -> Graph:
+    """A copy of ``catalog`` with only the datasets in ``kept`` (and their distributions), and its data services
+    only if ``services``."""
     graph = Graph()
     for prefix, namespace in catalog.namespaces():
         graph.bind(prefix, namespace)
     graph += catalog
     for dataset in list(graph.subjects(RDF.type, DCAT.Dataset)):
-        changed = graph.value(dataset, DCTERMS.modified)
-        if changed is not None and isinstance(changed, Literal) and changed.toPython() >= since:
+        if dataset in kept:
             continue
         for distribution in list(graph.objects(dataset, DCAT.distribution)):
             for checksum in list(graph.objects(distribution, URIRef(SPDX + "checksum"))):
@@ -267,6 +318,10 @@ def modified_since(catalog: Graph, since: date) -> Graph:
             graph.remove((period, None, None))
         graph.remove((dataset, None, None))
         graph.remove((None, None, dataset))
+    if not services:
+        for service in list(graph.objects(None, DCAT.service)):
+            graph.remove((service, None, None))
+            graph.remove((None, None, service))
     return graph
 
 
@@ -429,4 +484,4 @@ def _service(
     add((service, URIRef(DCATAP + "availability"), URIRef(AVAILABLE)))
 
 
-__all__ = ["CATALOG_CONTEXT", "CATALOG_PREFIXES", "catalog_graph", "modified_since"]
+__all__ = ["CATALOG_CONTEXT", "CATALOG_PREFIXES", "catalog_graph", "catalog_page", "dataset_order", "modified_since"]

@@ -142,6 +142,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Members per page of the change feed (/ldes). Full pages are served as immutable: change it only with a "
         "new base URI or expect caches to hold the old pages.",
     ),
+    Setting(
+        "catalog_page_size",
+        "PUBLISHER_CATALOG_PAGE_SIZE",
+        "100",
+        "Datasets per page of the data catalogue (/catalog?page=N, with Hydra links between the pages).",
+    ),
 )
 
 
@@ -168,6 +174,7 @@ class Config:
     fragment_page_size: int
     validate_max_body: int
     ldes_page_size: int
+    catalog_page_size: int
 
     @property
     def reference_files(self) -> list[Path]:
@@ -267,6 +274,7 @@ def _build(raw: dict[str, object]) -> Config:
         fragment_page_size=_whole_number(raw, "fragment_page_size", 1),
         validate_max_body=_whole_number(raw, "validate_max_body", 1024),
         ldes_page_size=_whole_number(raw, "ldes_page_size", 1),
+        catalog_page_size=_whole_number(raw, "catalog_page_size", 1),
     )
 
 

@@ -1,7 +1,10 @@
-"""The change feed: a Linked Data Event Stream (https://w3id.org/ldes#) of the versions of the press releases.
+"""The change feed: a Linked Data Event Stream (https://w3id.org/ldes#) of the versions of the press releases
+and of the entities.
 
 Every build appends to a log (SQLite, ``ldes.sqlite`` in the state's files) one version for each release that
-is new or whose content changed, and a tombstone for each release that is gone. The log of the state being
+is new or whose content changed, and a tombstone for each release that is gone; the same for each entity of
+the reference data and of those minted from releases, whose content is what the build says about it (the
+triples with its IRI as subject and the blank nodes they point to). The log of the state being
 replaced is copied and appended to, like the search index, so the history survives rebuilds, and a failed build
 leaves no half-written log behind: the log is part of the new state or of none.
 
@@ -12,7 +15,7 @@ That is what LDES clients expect: the TREE member extraction takes a member's de
 of its IRI, and version materialisation (the member IRI replaced by its ``dct:isVersionOf``) gives back the
 release exactly as published. The named graph keeps two versions on one page apart (their quotes, images and
 events share IRIs), so pages are served as TriG, N-Quads or JSON-LD. A tombstone is typed ``as:Tombstone``
-and has no named graph.
+and has no named graph. A member's IRI answers that member alone (``member_quads``).
 
 Pages are ``tree:Node``s of ``page_size`` members in the order they were logged, linked by
 ``tree:GreaterThanOrEqualToRelation`` on the timestamp; a page that is full and followed by another never
@@ -21,6 +24,7 @@ changes again.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import sqlite3
 import zlib
@@ -68,7 +72,10 @@ class Member:
     nt: str | None  # None: the release was removed
 
     def iri(self, base: str) -> str:
-        slug = self.release.rstrip("/").rsplit("/", 1)[-1]
+        """``{base}ldes/member/{slug}/{time}`` for a release, ``{base}ldes/member/{path}/{time}`` for an entity
+        (its path below ``{base}id/``, a fragment as one more segment)."""
+        path = self.release.removeprefix(f"{base}id/").replace("#", "/").rstrip("/")
+        slug = path.removeprefix("pressemitteilung/") if path != self.release else path.rsplit("/", 1)[-1]
         return f"{base}ldes/member/{slug}/{self.time.replace('-', '').replace(':', '')}"
 
 
@@ -90,16 +97,42 @@ def _now(db: sqlite3.Connection) -> str:
     return now.strftime(_TIME)
 
 
+def entity_descriptions(nt: str, base: str) -> dict[str, str]:
+    """What ``nt`` (N-Triples) says about each entity of the publisher (an IRI under ``base``): the lines whose
+    subject is the entity, and those of the blank nodes it points to, sorted."""
+    by_subject: dict[str, list[str]] = {}
+    for line in nt.splitlines():
+        if line:
+            by_subject.setdefault(line.split(" ", 1)[0], []).append(line)
+    described: dict[str, str] = {}
+    for subject, lines in by_subject.items():
+        if not subject.startswith(f"<{base}"):
+            continue
+        found, todo = set(lines), list(lines)
+        while todo:
+            target = todo.pop().rstrip(" .").rsplit(" ", 1)[-1]
+            if target.startswith("_:"):
+                fresh = [line for line in by_subject.get(target, []) if line not in found]
+                found.update(fresh)
+                todo.extend(fresh)
+        described[subject[1:-1]] = "\n".join(sorted(found)) + "\n"
+    return described
+
+
 def write_log(
     target: Path,
     releases: Mapping[str, str],
     texts: Callable[[list[str]], Mapping[str, str]],
     previous: Path | None = None,
+    entities: Mapping[str, str] | None = None,
 ) -> dict[str, int]:
-    """Write the log for ``releases`` (IRI -> the key of its content) to ``target``: the log in ``previous``
-    (the state being replaced) copied, and a member appended for every release whose content is not its last
-    member's, a tombstone for every release no longer there. ``texts`` gives the release N-Triples by key.
+    """Write the log for ``releases`` (IRI -> the key of its content) and ``entities`` (IRI -> its
+    description in N-Triples) to ``target``: the log in ``previous`` (the state being replaced) copied, and a
+    member appended for every release or entity whose content is not its last member's, a tombstone for every
+    one no longer there. ``texts`` gives the release N-Triples by key.
     Returns the number of members and how many were appended."""
+    entities = entities or {}
+    entity_keys = {iri: "entity:" + hashlib.sha256(text.encode("utf-8")).hexdigest() for iri, text in entities.items()}
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
         target.unlink()
@@ -121,13 +154,20 @@ def write_log(
         }
         now = _now(db)
         candidates = sorted(iri for iri, key in releases.items() if iri not in last or last[iri][0] != key)
-        removed = sorted(iri for iri, (_key, _seq, gone) in last.items() if iri not in releases and not gone)
+        candidates += sorted(
+            iri for iri, key in entity_keys.items() if iri not in releases and (iri not in last or last[iri][0] != key)
+        )
+        present = releases.keys() | entity_keys.keys()
+        removed = sorted(iri for iri, (_key, _seq, gone) in last.items() if iri not in present and not gone)
         appended = len(removed)
         for start in range(0, len(candidates), 200):
             batch = candidates[start : start + 200]
-            found = texts([releases[iri] for iri in batch])
+            found = texts([releases[iri] for iri in batch if iri in releases])
             for iri in batch:
-                key, text = releases[iri], found[releases[iri]]
+                if iri in releases:
+                    key, text = releases[iri], found[releases[iri]]
+                else:
+                    key, text = entity_keys[iri], entities[iri]
                 packed = zlib.compress(text.encode("utf-8"), 6)
                 before = db.execute("SELECT nt FROM members WHERE seq = ?", (last[iri][1],)) if iri in last else None
                 if before is not None and before.fetchone()[0] == packed:
@@ -162,6 +202,17 @@ class ChangeLog:
             "SELECT seq, iri, time, nt FROM members WHERE seq BETWEEN ? AND ? ORDER BY seq", (first, last)
         )
         return [Member(seq, iri, at, zlib.decompress(nt).decode("utf-8") if nt else None) for seq, iri, at, nt in rows]
+
+    def member(self, iri: str, base: str) -> Member | None:
+        """The member whose IRI is ``iri`` (None when there is none)."""
+        try:
+            at = datetime.strptime(iri.rstrip("/").rsplit("/", 1)[-1], "%Y%m%dT%H%M%SZ").strftime(_TIME)
+        except ValueError:
+            return None
+        for seq, release in self.db.execute("SELECT seq, iri FROM members WHERE time = ? ORDER BY seq", (at,)):
+            if Member(seq, release, at, None).iri(base) == iri:
+                return self.members(seq, seq)[0]
+        return None
 
     def last_versions(self, iris: list[str]) -> dict[str, str]:
         """The time of the last version of each of ``iris``."""
@@ -275,6 +326,11 @@ def page_quads(log: ChangeLog, base: str, page: int, page_size: int) -> list[ox.
     return quads
 
 
+def member_quads(member: Member, base: str) -> list[ox.Quad]:
+    """One member on its own: its description, and its version in the named graph of its IRI."""
+    return _member_quads(member, base, member.seq)[1]
+
+
 def serialize_page(quads: list[ox.Quad], fmt: str) -> bytes:
     """A page in TriG, N-Quads or JSON-LD (the formats that keep named graphs)."""
     prefixes = {**{k: str(v) for k, v in PREFIXES.items()}, "ldes": str(LDES), "tree": str(TREE)}
@@ -290,14 +346,15 @@ def with_change_log(
     releases: Mapping[str, str],
     texts: Callable[[list[str]], Mapping[str, str]],
     current: Callable[[], Path | None],
+    entities: Mapping[str, str] | None = None,
 ) -> Callable[[Path], dict[str, Any]]:
     """The files of a new state (``files``) and its change log, continued from the log of the state being
-    replaced (in the folder ``current`` names)."""
+    replaced (in the folder ``current`` names). ``entities``: each entity's description (IRI -> N-Triples)."""
 
     def write(folder: Path) -> dict[str, Any]:
         written = files(folder)
         before = current()
-        write_log(folder / LOG_NAME, releases, texts, before / LOG_NAME if before is not None else None)
+        write_log(folder / LOG_NAME, releases, texts, before / LOG_NAME if before is not None else None, entities)
         return written
 
     return write
@@ -315,8 +372,10 @@ __all__ = [
     "LOG_NAME",
     "ChangeLog",
     "Member",
+    "entity_descriptions",
     "immutable",
     "log_present",
+    "member_quads",
     "page_iri",
     "page_quads",
     "pages",

@@ -3,18 +3,23 @@ against SEMIC's DCAT-AP 3.0.1 shapes, GovData's DCAT-AP.de 3.0 profile and GovDa
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pyshacl
 import pytest
+from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCAT, DCTERMS, RDF, SH, SKOS, XSD
 
-from publisher.catalog import SPDX
-from tests.conftest import standards_folder
+from publisher.catalog import HYDRA, SPDX
+from publisher.config import load_config
+from publisher.store import open_store
+from publisher.web import create_app
+from tests.conftest import CORPUS, cli_build, data_folder, standards_folder
 
 FORMATS = {
     "text/turtle": "turtle",
@@ -244,7 +249,10 @@ def test_modified_since(
         ("modified_since=gestern", "modified_since"),
         ("modified_since=2025-13-01", "modified_since"),
         ("modified_since=2025-01-01&modified_since=2025-02-01", "modified_since"),
-        ("page=2", "page"),
+        ("page=0", "page"),
+        ("page=zwei", "page"),
+        ("page=1&page=2", "page"),
+        ("seite=2", "seite"),
     ],
 )
 def test_bad_parameters_are_named(app_client: FlaskClient, query: str, named: str) -> None:
@@ -252,3 +260,115 @@ def test_bad_parameters_are_named(app_client: FlaskClient, query: str, named: st
     assert response.status_code == 400
     body = response.get_json()
     assert body["ok"] is False and body["error"].startswith(f"{named}:")
+
+
+# ---------------------------------------------------------------- paging
+
+#: Releases of three years, so that the catalogue has four datasets: the whole graph and one per year.
+PAGED_RELEASES = (
+    "2018-10-01-benn-buero-allende-viertel.txt",
+    "2021-01-22-qm-alte-hellersdorfer-strasse.txt",
+    "2023-02-10-benn-staaken.txt",
+)
+NEXT, NEXT_PAGE = URIRef(HYDRA + "next"), URIRef(HYDRA + "nextPage")
+
+
+@pytest.fixture(scope="module")
+def paged(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
+    """A server with one dataset per catalogue page over releases of three years."""
+    root = tmp_path_factory.mktemp("paged")
+    data = data_folder(root, *((name, (CORPUS / name).read_bytes()) for name in PAGED_RELEASES))
+    result = cli_build(CliRunner(), data, root / "store")
+    assert result.exit_code == 0, result.output
+    config = load_config(environ={"PUBLISHER_CATALOG_PAGE_SIZE": "1"}, store=str(root / "store"), data_dir=data)
+    return create_app(config, open_store(config.store)).test_client()
+
+
+def harvest(client: FlaskClient, start: str, media_type: str = "text/turtle") -> list[Graph]:
+    """The pages of the catalogue from ``start`` on, following hydra:next as ckanext-dcat's harvester does."""
+    base = client.application.extensions["publisher"].config.base_uri
+    rdflib_format = FORMATS[media_type]
+    pages: list[Graph] = []
+    url: str | None = start
+    visited = set()
+    while url is not None:
+        assert url not in visited, f"{url} comes round again"
+        visited.add(url)
+        response = client.get(url, headers={"Accept": media_type})
+        assert response.status_code == 200, response.data
+        graph = Graph().parse(data=response.data, format=rdflib_format)
+        pages.append(graph)
+        # ckanext-dcat's RDFParser.next_page: hydra:next, else hydra:nextPage, of a hydra:PagedCollection
+        (view,) = graph.subjects(RDF.type, URIRef(HYDRA + "PagedCollection"))
+        assert (view, RDF.type, URIRef(HYDRA + "PartialCollectionView")) in graph
+        following = set(graph.objects(view, NEXT))
+        assert following == set(graph.objects(view, NEXT_PAGE))
+        assert len(following) <= 1
+        assert ('rel="next"' in response.headers.get("Link", "")) == bool(following)
+        url = "/" + str(following.pop()).removeprefix(base) if following else None
+    return pages
+
+
+def datasets_of(graph: Graph) -> list[str]:
+    return [str(d).rsplit("#", 1)[-1] for d in graph.subjects(RDF.type, DCAT.Dataset)]
+
+
+def test_a_harvester_walks_every_page(paged: FlaskClient, shapes: dict[str, Graph], vocabularies: Graph) -> None:
+    """Page by page, every dataset comes exactly once, the whole graph first and then the years from the newest,
+    and every page is a catalogue that conforms to each of the three shape sets."""
+    pages = harvest(paged, "/catalog")
+    seen = [name for graph in pages for name in datasets_of(graph)]
+    assert seen == ["dataset", "pressemitteilungen-2023", "pressemitteilungen-2021", "pressemitteilungen-2018"]
+    for number, graph in enumerate(pages, 1):
+        assert int(next(graph.objects(None, URIRef(HYDRA + "totalItems")))) == 4
+        assert len(list(graph.subjects(RDF.type, DCAT.Catalog))) == 1
+        # distributions belong to the page of their dataset, the data services to the first page
+        distributions = set(graph.subjects(RDF.type, DCAT.Distribution))
+        assert distributions and distributions == set(graph.objects(None, DCAT.distribution))
+        assert bool(list(graph.subjects(RDF.type, DCAT.DataService))) == (number == 1)
+        for shape_set, shapes_graph in shapes.items():
+            conforms, _report, text = pyshacl.validate(
+                graph, shacl_graph=shapes_graph, ont_graph=vocabularies, inference="none", advanced=True
+            )
+            assert conforms, f"page {number}, {shape_set}: {text}"
+    last = paged.get("/catalog?page=4", headers={"Accept": "text/turtle"})
+    assert '</catalog?page=3>; rel="prev"' in last.headers["Link"]
+    assert '</catalog?page=1>; rel="first"' in last.headers["Link"]
+    assert '</catalog?page=4>; rel="last"' in last.headers["Link"]
+
+
+def test_every_format_pages_alike(paged: FlaskClient) -> None:
+    """The RDF/XML that ckanext-dcat reads by default pages the same way, and the HTML view links the pages."""
+    for media_type in ("application/rdf+xml", "application/ld+json"):
+        seen = [name for graph in harvest(paged, "/catalog", media_type) for name in datasets_of(graph)]
+        assert len(seen) == len(set(seen)) == 4, media_type
+    html = paged.get("/catalog.html?page=2")
+    assert "Seite 2 von 4" in html.text
+    assert 'href="/catalog.html?page=3"' in html.text
+
+
+def test_a_page_past_the_end(paged: FlaskClient, app_client: FlaskClient) -> None:
+    for client, query in ((paged, "page=5"), (app_client, "page=2"), (paged, "modified_since=2099-01-01&page=2")):
+        response = client.get(f"/catalog?{query}", headers={"Accept": "application/json"})
+        assert response.status_code == 404, query
+        assert response.get_json()["error"].startswith("page:")
+        assert "PUBLISHER_CATALOG_PAGE_SIZE" in response.get_json()["error"]
+
+
+def test_modified_since_with_paging(paged: FlaskClient) -> None:
+    """The pages of a ``modified_since`` catalogue hold exactly the datasets changed since, each once."""
+    whole = [name for graph in harvest(paged, "/catalog") for name in datasets_of(graph)]
+    full = Graph()
+    for graph in harvest(paged, "/catalog"):
+        full += graph
+    since = date(2021, 6, 1)
+    changed = {
+        str(d).rsplit("#", 1)[-1]
+        for d in full.subjects(RDF.type, DCAT.Dataset)
+        if full.value(d, DCTERMS.modified).toPython() >= since  # type: ignore[union-attr]
+    }
+    assert 0 < len(changed) < len(whole)
+    pages = harvest(paged, f"/catalog?modified_since={since.isoformat()}")
+    seen = [name for graph in pages for name in datasets_of(graph)]
+    assert sorted(seen) == sorted(changed) and len(seen) == len(pages)
+    assert seen == [name for name in whole if name in changed]

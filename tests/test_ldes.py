@@ -25,6 +25,7 @@ from tests.conftest import (
     SEED,
     SEED_IRI,
     SEED_NAME,
+    add_area,
     cli_build,
     data_folder,
     with_new_sentence,
@@ -36,12 +37,13 @@ pytestmark = pytest.mark.filterwarnings(r"ignore:Dataset\.\w+ is deprecated:Depr
 LDES = "https://w3id.org/ldes#"
 TREE = "https://w3id.org/tree#"
 TOMBSTONE = URIRef("https://www.w3.org/ns/activitystreams#Tombstone")
-PAGE_SIZE = 3
+PAGE_SIZE = 50
+RELEASE_PATH = "/id/pressemitteilung/"
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 def client_for(store: Path, data: Path) -> FlaskClient:
-    """A client of the server over ``store``, with small pages so that a few releases fill some."""
+    """A client of the server over ``store``, with small pages so that the test data fills some."""
     config = load_config(environ={"PUBLISHER_LDES_PAGE_SIZE": str(PAGE_SIZE)}, data_dir=data, store=str(store))
     return create_app(config, open_store(config.store)).test_client()
 
@@ -55,8 +57,12 @@ class Walk:
     #: member -> (the release it is a version of, its time, its graph with the release IRI in place)
     versions: dict[URIRef, tuple[URIRef, str, Graph | None]] = field(default_factory=dict)
 
+    def releases(self) -> list[URIRef]:
+        """The members that are versions of press releases."""
+        return [m for m in self.members if RELEASE_PATH in self.versions[m][0]]
+
     def current(self) -> dict[URIRef, Graph]:
-        """Every release as its newest version says (removed ones left out)."""
+        """Every release and entity as its newest version says (removed ones left out)."""
         newest: dict[URIRef, tuple[str, Graph | None]] = {}
         for release, stamp, graph in self.versions.values():
             if release not in newest or stamp >= newest[release][0]:
@@ -105,6 +111,22 @@ def walk(client: FlaskClient) -> Walk:
                     version.add((release if s == member else s, p, release if o == member else o))
             found.members.append(member)
             found.versions[member] = (release, str(stamp), version)
+    return found
+
+
+def entity_graphs(store: Path) -> dict[URIRef, Graph]:
+    """What the store's reference and entities graphs say about each entity of the publisher."""
+    opened = open_store(str(store))
+    graphs = ", ".join(f"<{BASE}graph/{name}>" for name in ("reference", "entities"))
+    nt = opened.query(
+        "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } "
+        f'FILTER(?g IN ({graphs}) && isIRI(?s) && STRSTARTS(STR(?s), "{BASE}")) }}',
+        "nt",
+    )
+    found: dict[URIRef, Graph] = {}
+    for s, p, o in Graph().parse(data=nt, format="nt"):
+        assert isinstance(s, URIRef)
+        found.setdefault(s, Graph()).add((s, p, o))
     return found
 
 
@@ -173,15 +195,19 @@ def rebuilt(tmp_path_factory: pytest.TempPathFactory) -> Rebuilt:
     )
 
 
-def test_the_first_build_logs_one_version_of_every_release(rebuilt: Rebuilt) -> None:
-    releases = {URIRef(SEED_IRI)} | {r for r, _t, _g in rebuilt.first.versions.values()}
-    assert len(rebuilt.first.members) == len(set(rebuilt.first.members)) == 1 + len(list(CORPUS.glob("*.txt")))
-    assert {r for r, _t, _g in rebuilt.first.versions.values()} == releases
+def test_the_first_build_logs_one_version_of_every_release_and_entity(rebuilt: Rebuilt) -> None:
+    releases = rebuilt.first.releases()
+    assert len(releases) == len(set(releases)) == 1 + len(list(CORPUS.glob("*.txt")))
+    assert URIRef(SEED_IRI) in {rebuilt.first.versions[m][0] for m in releases}
+    described = [rebuilt.first.versions[m][0] for m in rebuilt.first.members if m not in set(releases)]
+    assert len(described) == len(set(described)) == len(entity_graphs(rebuilt.store))
+    assert URIRef(f"{BASE}id/bezirk/treptow-koepenick") in set(described)
+    assert len(set(rebuilt.first.members)) == len(rebuilt.first.members)
     assert len(rebuilt.first.pages) == -(-len(rebuilt.first.members) // PAGE_SIZE)
 
 
-def test_walking_the_stream_reconstructs_every_current_release(rebuilt: Rebuilt) -> None:
-    expected = release_graphs(rebuilt.store)
+def test_walking_the_stream_reconstructs_every_current_release_and_entity(rebuilt: Rebuilt) -> None:
+    expected = release_graphs(rebuilt.store) | entity_graphs(rebuilt.store)
     current = rebuilt.second.current()
     assert set(current) == set(expected)
     for release, graph in expected.items():
@@ -247,13 +273,69 @@ def test_a_removed_release_gets_a_tombstone(tmp_path: Path, runner: CliRunner) -
     assert result.exit_code == 0, result.output
     after = walk(client_for(store, data))
     new = after.members[len(before.members) :]
-    assert len(new) == 1 and len(set(after.members)) == len(after.members)
-    release, _stamp, graph = after.versions[new[0]]
+    assert len(set(after.members)) == len(after.members)
+    new_releases = [m for m in new if m in set(after.releases())]
+    assert len(new_releases) == 1
+    release, _stamp, graph = after.versions[new_releases[0]]
     assert graph is None and release != URIRef(SEED_IRI)
-    assert set(after.current()) == {URIRef(SEED_IRI)}
+    assert {r for r in after.current() if RELEASE_PATH in r} == {URIRef(SEED_IRI)}
+    # the stream's current entities are the store's
+    assert {r for r in after.current() if RELEASE_PATH not in r} == set(entity_graphs(store))
     # an unchanged rebuild adds nothing
     assert "store unchanged" in cli_build(runner, data, store).output
     assert walk(client_for(store, data)).members == after.members
+
+
+def test_a_new_curated_area_adds_exactly_one_member_for_it(tmp_path: Path, runner: CliRunner) -> None:
+    corpus = sorted(CORPUS.glob("*.txt"))[:1]
+    data = data_folder(tmp_path, (SEED_NAME, SEED.read_bytes()), *((p.name, p.read_bytes()) for p in corpus))
+    store = tmp_path / "store"
+    assert cli_build(runner, data, store).exit_code == 0
+    before = walk(client_for(store, data))
+    add_area(data)
+    result = cli_build(runner, data, store)
+    assert result.exit_code == 0, result.output
+    after = walk(client_for(store, data))
+    assert after.members[: len(before.members)] == before.members
+    new = after.members[len(before.members) :]
+    assert len(new) == 1
+    area = URIRef(f"{BASE}id/quartier/neues-testgebiet")
+    entity, _stamp, graph = after.versions[new[0]]
+    assert entity == area and graph is not None
+    assert str(graph.value(area, URIRef("https://schema.org/name"))) == "Neues Testgebiet"
+    assert str(new[0]).startswith(f"{BASE}ldes/member/quartier/neues-testgebiet/")
+    assert isomorphic(after.current()[area], entity_graphs(store)[area])
+
+
+def test_member_iris_dereference_to_their_version(rebuilt: Rebuilt) -> None:
+    client = client_for(rebuilt.store, rebuilt.data)
+    area = URIRef(f"{BASE}id/bezirk/treptow-koepenick")
+    chosen = [m for m in rebuilt.second.members if rebuilt.second.versions[m][0] in (URIRef(SEED_IRI), area)]
+    assert len(chosen) == 3  # the seed twice, the area once
+    for member in chosen:
+        thing, stamp, version = rebuilt.second.versions[member]
+        assert version is not None
+        for accept, fmt in (
+            ("application/trig", "trig"),
+            ("application/n-quads", "nquads"),
+            ("application/ld+json", "json-ld"),
+        ):
+            response = client.get(str(member)[len(BASE) - 1 :], headers={"Accept": accept})
+            assert response.status_code == 200, response.data
+            assert "immutable" in response.headers["Cache-Control"]
+            dataset = Dataset()
+            dataset.parse(data=response.data, format=fmt)
+            default = dataset.default_graph
+            assert default.value(member, DCTERMS.isVersionOf) == thing
+            assert str(default.value(member, PROV.generatedAtTime)) == stamp
+            named = dataset.graph(member)
+            materialised = Graph()
+            for s, p, o in named:
+                materialised.add((thing if s == member else s, p, thing if o == member else o))
+            assert isomorphic(materialised, version), member
+    missing = client.get("/ldes/member/quartier/gibt-es-nicht/20000101T000000Z")
+    assert missing.status_code == 404 and b"/ldes" in missing.data
+    assert client.get("/ldes/member/quartier/kein-zeitpunkt").status_code == 404
 
 
 def test_the_log_is_continued_and_only_new_content_is_a_new_version(tmp_path: Path) -> None:

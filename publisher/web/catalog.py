@@ -13,7 +13,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF
 
-from publisher.catalog import CATALOG_CONTEXT, SPDX, catalog_graph, modified_since
+from publisher.catalog import CATALOG_CONTEXT, SPDX, catalog_graph, catalog_page, dataset_order, modified_since
 from publisher.errors import HttpError
 from publisher.web.http import respond
 from publisher.web.linked_data import path_url
@@ -61,10 +61,10 @@ def _local(url: str) -> str:
     return request.script_root + "/" + url.removeprefix(base) if url.startswith(base) else url
 
 
-def _page(graph: Graph) -> bytes:
+def _page(graph: Graph, page: int, pages: int, query: str) -> bytes:
     catalog = next(s for s in graph.subjects(RDF.type, DCAT.Catalog) if isinstance(s, URIRef))
     datasets = []
-    for dataset in _iris(graph, catalog, DCAT.dataset):
+    for dataset in dataset_order(graph):
         distributions = []
         for distribution in _iris(graph, dataset, DCAT.distribution):
             checksum = next(graph.objects(distribution, URIRef(SPDX + "checksum")), None)
@@ -106,15 +106,20 @@ def _page(graph: Graph) -> bytes:
         services=services,
         doc_path=path_url("catalog"),
         formats=DOCUMENT_FORMATS,
+        page=page,
+        pages=pages,
+        query=query,
     )
     return html.encode("utf-8")
 
 
 def since_parameter() -> date | None:
     """The request's ``modified_since`` (an ISO date), or None; anything else is a 400 naming the parameter."""
-    unknown = sorted(set(request.args) - {"modified_since"})
+    unknown = sorted(set(request.args) - {"modified_since", "page"})
     if unknown:
-        raise HttpError(400, f"{unknown[0]}: unknown parameter (the catalogue takes modified_since=YYYY-MM-DD)")
+        raise HttpError(
+            400, f"{unknown[0]}: unknown parameter (the catalogue takes modified_since=YYYY-MM-DD and page=N)"
+        )
     values = request.args.getlist("modified_since")
     if not values:
         return None
@@ -128,20 +133,54 @@ def since_parameter() -> date | None:
         raise HttpError(400, f"modified_since: {values[0][:40]!r} is not a date (YYYY-MM-DD)") from None
 
 
+def page_parameter() -> int:
+    """The request's ``page`` (a whole number from 1; 1 when not given); anything else is a 400 naming it."""
+    values = request.args.getlist("page")
+    if not values:
+        return 1
+    if len(values) > 1:
+        raise HttpError(400, "page: given more than once")
+    if not values[0].isdigit() or int(values[0]) < 1 or len(values[0]) > 9:
+        raise HttpError(400, f"page: {values[0][:40]!r} is not a page number (a whole number from 1)")
+    return int(values[0])
+
+
 @bp.route("/catalog", defaults={"ext": ""}, methods=["GET", "HEAD"])
 @bp.route("/catalog.<any(ttl, jsonld, nt, rdf, html):ext>", methods=["GET", "HEAD"])
 def catalog(ext: str) -> Response:
     _path, found = split_suffix(f"catalog.{ext}" if ext else "catalog")
     fmt = negotiate(request.accept_mimetypes, found)
     since = since_parameter()
+    page = page_parameter()
+    config = published().config
     graph = current_catalog() if since is None else modified_since(current_catalog(), since)
-    body = catalog_body(graph, fmt) if fmt.rdf else _page(graph)
+    query = f"modified_since={since.isoformat()}&" if since else ""
+    try:
+        graph, pages = catalog_page(
+            graph, page, config.catalog_page_size, f"{config.base_uri}catalog?{query}page={{page}}"
+        )
+    except IndexError as past:
+        raise HttpError(
+            404,
+            f"page: there is no page {page} of the catalogue; it has {past.args[0]} page(s) of "
+            f"{config.catalog_page_size} datasets (PUBLISHER_CATALOG_PAGE_SIZE)",
+        ) from None
+    body = catalog_body(graph, fmt) if fmt.rdf else _page(graph, page, pages, query)
     doc_path = path_url("catalog")
-    query = f"?modified_since={since.isoformat()}" if since else ""
+    here = f"?{query}page={page}" if page > 1 else (f"?{query.rstrip('&')}" if since else "")
     links = [
-        f'<{doc_path}{f.suffix}{query}>; rel="alternate"; type="{f.media_type}"' for f in DOCUMENT_FORMATS if f != fmt
+        f'<{doc_path}{f.suffix}{here}>; rel="alternate"; type="{f.media_type}"' for f in DOCUMENT_FORMATS if f != fmt
     ]
-    location = None if found else doc_path + fmt.suffix + query
+    if pages > 1:
+        suffix = fmt.suffix if found else ""
+        steps = {
+            "first": 1,
+            "last": pages,
+            "prev": page - 1 if page > 1 else 0,
+            "next": page + 1 if page < pages else 0,
+        }
+        links += [f'<{doc_path}{suffix}?{query}page={n}>; rel="{rel}"' for rel, n in steps.items() if n]
+    location = None if found else doc_path + fmt.suffix + here
     return respond(Rendered(body, fmt.content_type, links), content_location=location)
 
 

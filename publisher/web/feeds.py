@@ -12,7 +12,7 @@ from flask import Blueprint, Response, request
 
 from publisher.errors import NotFoundError
 from publisher.formats import BY_NAME
-from publisher.ldes import LOG_NAME, ChangeLog, immutable, page_quads, serialize_page, stream_graph
+from publisher.ldes import LOG_NAME, ChangeLog, immutable, member_quads, page_quads, serialize_page, stream_graph
 from publisher.namespaces import PM, SDO
 from publisher.web.http import respond
 from publisher.web.linked_data import rdf_body
@@ -50,7 +50,8 @@ def _negotiate(formats: tuple[Representation, ...]) -> Representation:
 def stream() -> Response:
     """The stream described at its root, with its view (the first page)."""
     fmt = _negotiate(FORMATS)
-    graph = stream_graph(published().config.base_uri, "Pressemitteilungen: Änderungen")
+    title = "Pressemitteilungen, Organisationen, Personen, Gebiete und Programme: Änderungen"
+    graph = stream_graph(published().config.base_uri, title)
     return respond(Rendered(rdf_body(graph, fmt), fmt.content_type))
 
 
@@ -67,6 +68,24 @@ def page(page: int) -> Response:
         raise NotFoundError(f"no page {page} of the change feed /ldes (pages 0 to {max(0, (count - 1) // size)})")
     response = respond(Rendered(serialize_page(quads, fmt.name), fmt.content_type))
     if response.status_code in (200, 304) and immutable(page, count, size):
+        response.cache_control.max_age = IMMUTABLE_MAX_AGE
+        response.cache_control.immutable = True
+    return response
+
+
+@bp.route("/ldes/member/<path:rest>", methods=["GET", "HEAD"])
+def member(rest: str) -> Response:
+    """One member of the stream: its description and its version graph; a member never changes."""
+    state = published()
+    fmt = _negotiate(PAGE_FORMATS)
+    iri = f"{state.config.base_uri}ldes/member/{rest}"
+    with closing(_log()) as log:
+        found = log.member(iri, state.config.base_uri)
+    if found is None:
+        raise NotFoundError(f"no member {iri} in the change feed /ldes")
+    body = serialize_page(member_quads(found, state.config.base_uri), fmt.name)
+    response = respond(Rendered(body, fmt.content_type))
+    if response.status_code in (200, 304):
         response.cache_control.max_age = IMMUTABLE_MAX_AGE
         response.cache_control.immutable = True
     return response
