@@ -394,3 +394,9 @@ def test_build_and_page_figures(rebuilt: Rebuilt, capsys: pytest.CaptureFixture[
             f"a page of {PAGE_SIZE} first served in {min(times) * 1000:.0f} ms"
         )
     assert min(times) < 2
+
+
+def test_every_page_names_the_atom_feed_for_feed_readers(client: FlaskClient) -> None:
+    page = client.get("/", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert '<link rel="alternate" type="application/atom+xml"' in page
+    assert 'href="/feed.atom"' in page
