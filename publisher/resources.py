@@ -18,10 +18,9 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
 from publisher.cache import LruCache
-from publisher.errors import StoreError
 from publisher.formats import bind_prefixes, read_ntriples
 from publisher.namespaces import PM, SDO
-from publisher.search import DEFAULT_MAX_LENGTH, SearchIndex, SearchResult, index_of
+from publisher.search import DEFAULT_MAX_LENGTH, SearchIndex, index_of
 from publisher.store import Store
 
 #: Properties whose value names a resource, most telling first.
@@ -315,16 +314,6 @@ class Resources:
             if self._search is None or self._search[:2] != (version, max_length):
                 self._search = (version, max_length, index_of(self.store, max_length))
             return self._search[2]
-
-    def search(
-        self, text: str, *, limit: int = 20, offset: int = 0, max_length: int = DEFAULT_MAX_LENGTH
-    ) -> SearchResult:
-        """Press releases whose headline or body match ``text``, best first, through the search index written
-        with the current state (``publisher.search``)."""
-        index = self.search_index(max_length)
-        if index is None:
-            raise StoreError("the published state has no search index; run 'publisher build' to write it")
-        return index.search(text, limit=limit, offset=offset)
 
 
 def label_literal(graph: Graph, node: URIRef | BNode) -> Literal | None:

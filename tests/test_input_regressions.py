@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from flask.testing import FlaskClient
 
 from tests.conftest import run
 
@@ -60,3 +61,22 @@ def test_a_malformed_annotation_is_named(tmp_path: Path, runner: CliRunner) -> N
     broken = run(runner, "score", str(folder))
     assert broken.exit_code == 2
     assert broken.output.startswith(f"error: {folder / 'one.json'}: not a JSON annotation")
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/liste/pressemitteilungen", "/doc/bezirk/treptow-koepenick", "/fragments", "/catalog", "/suche?q=BENN"],
+)
+@pytest.mark.parametrize("page", ["%C2%B2", "99999999999999999999", "0", "-1", "eins", "1&page=2"])
+def test_a_bad_page_number_is_a_400_naming_it_everywhere(client: FlaskClient, path: str, page: str) -> None:
+    """A superscript two passes str.isdigit() and a 20-digit page overflows the engine's OFFSET: both were server
+    errors on some paged resources. Every paged resource reads the page one way."""
+    separator = "&" if "?" in path else "?"
+    response = client.get(f"{path}{separator}page={page}", headers={"Accept": "application/json"})
+    assert response.status_code == 400, (path, page, response.data[:200])
+    assert "page" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/liste/pressemitteilungen", "/fragments", "/catalog"])
+def test_the_largest_page_number_past_the_end_is_a_404(client: FlaskClient, path: str) -> None:
+    assert client.get(f"{path}?page=999999999", headers={"Accept": "application/json"}).status_code == 404

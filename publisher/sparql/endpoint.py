@@ -10,6 +10,7 @@ timeout cannot stop a query.
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import threading
 from dataclasses import dataclass
 
@@ -109,7 +110,7 @@ class Endpoint:
                 raise QueryError(outcome.status, outcome.message)
             return outcome
         folder, in_memory = self._state(store)
-        return self._workers().run(Job(**{**job.__dict__, "store": folder, "in_memory": in_memory}))
+        return self._workers().run(dataclasses.replace(job, store=folder, in_memory=in_memory))
 
     def _state(self, store: OxigraphStore) -> tuple[str | None, bool]:
         """The folder of the current state, and whether the workers answer from a copy of it in memory (when it is

@@ -65,7 +65,7 @@ def write_solutions(variables: list[str], rows: list[Row], fmt: str) -> bytes:
 # ---------------------------------------------------------------- JSON
 
 
-def _json_term(term: Any) -> dict[str, Any]:
+def json_term(term: Any) -> dict[str, Any]:
     if isinstance(term, ox.NamedNode):
         return {"type": "uri", "value": term.value}
     if isinstance(term, ox.BlankNode):
@@ -80,16 +80,16 @@ def _json_term(term: Any) -> dict[str, Any]:
     return {
         "type": "triple",
         "value": {
-            "subject": _json_term(term.subject),
-            "predicate": _json_term(term.predicate),
-            "object": _json_term(term.object),
+            "subject": json_term(term.subject),
+            "predicate": json_term(term.predicate),
+            "object": json_term(term.object),
         },
     }
 
 
 def _json(variables: list[str], rows: list[Row]) -> bytes:
     bindings = [
-        {name: _json_term(term) for name, term in zip(variables, row, strict=True) if term is not None} for row in rows
+        {name: json_term(term) for name, term in zip(variables, row, strict=True) if term is not None} for row in rows
     ]
     document = {"head": {"vars": variables}, "results": {"bindings": bindings}}
     return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
@@ -159,4 +159,4 @@ def _tsv(variables: list[str], rows: list[Row]) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-__all__ = ["GRAPH_FORMATS", "capped", "write_boolean", "write_graph", "write_solutions"]
+__all__ = ["GRAPH_FORMATS", "capped", "json_term", "write_boolean", "write_graph", "write_solutions"]

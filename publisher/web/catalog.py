@@ -16,7 +16,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF
 from publisher.catalog import CATALOG_CONTEXT, SPDX, catalog_graph, catalog_page, dataset_order, modified_since
 from publisher.errors import HttpError
 from publisher.web.http import respond
-from publisher.web.linked_data import path_url
+from publisher.web.linked_data import page_number, path_url
 from publisher.web.negotiation import DOCUMENT_FORMATS, Representation, negotiate, split_suffix
 from publisher.web.state import Rendered, published
 
@@ -133,25 +133,13 @@ def since_parameter() -> date | None:
         raise HttpError(400, f"modified_since: {values[0][:40]!r} is not a date (YYYY-MM-DD)") from None
 
 
-def page_parameter() -> int:
-    """The request's ``page`` (a whole number from 1; 1 when not given); anything else is a 400 naming it."""
-    values = request.args.getlist("page")
-    if not values:
-        return 1
-    if len(values) > 1:
-        raise HttpError(400, "page: given more than once")
-    if not values[0].isdigit() or int(values[0]) < 1 or len(values[0]) > 9:
-        raise HttpError(400, f"page: {values[0][:40]!r} is not a page number (a whole number from 1)")
-    return int(values[0])
-
-
 @bp.route("/catalog", defaults={"ext": ""}, methods=["GET", "HEAD"])
 @bp.route("/catalog.<any(ttl, jsonld, nt, rdf, html):ext>", methods=["GET", "HEAD"])
 def catalog(ext: str) -> Response:
     _path, found = split_suffix(f"catalog.{ext}" if ext else "catalog")
     fmt = negotiate(request.accept_mimetypes, found)
     since = since_parameter()
-    page = page_parameter()
+    page = page_number()
     config = published().config
     graph = current_catalog() if since is None else modified_since(current_catalog(), since)
     query = f"modified_since={since.isoformat()}&" if since else ""

@@ -29,10 +29,21 @@ def path_url(*segments: str) -> str:
     return request.script_root + "/" + quote("/".join(segments), safe=PATH_SAFE)
 
 
+#: Digits a page number may have: more pages than this no listing, fragment or catalogue has.
+PAGE_DIGITS = 9
+
+
 def page_number() -> int:
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1:
-        raise HttpError(400, f"page: '{raw}' is not a page number (1, 2, ...)")
+    """The request's ``page``: a whole number from 1 written in ASCII digits (1 when not given), given once;
+    anything else is a 400 naming it."""
+    values = request.args.getlist("page")
+    if not values:
+        return 1
+    if len(values) > 1:
+        raise HttpError(400, "page: given more than once")
+    raw = values[0]
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > PAGE_DIGITS or int(raw) < 1:
+        raise HttpError(400, f"page: {raw[:40]!r} is not a page number (a whole number from 1)")
     return int(raw)
 
 

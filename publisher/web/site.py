@@ -6,7 +6,7 @@ from flask import Blueprint, Response, render_template, request, url_for
 
 from publisher.errors import NotFoundError
 from publisher.formats import CONTEXT
-from publisher.resources import LISTINGS
+from publisher.resources import LISTINGS, page_count
 from publisher.web.http import respond
 from publisher.web.linked_data import current_linker, page_number
 from publisher.web.negotiation import HTML
@@ -81,7 +81,7 @@ def search() -> Response:
         return response
     size = state.config.page_size
     result = index.search(text, limit=size, offset=(page - 1) * size)
-    pages = max(1, -(-result.total // size))
+    pages = page_count(result.total, size)
     if page > pages:
         raise NotFoundError(f"search '{text}': page {page} does not exist (1 to {pages})")
     return _html("search.html", text=text, result=result, page=page, pages=pages, first=(page - 1) * size + 1)

@@ -27,6 +27,7 @@ from publisher.formats import BY_NAME, RESULTS_BY_NAME, serialize
 from publisher.namespaces import SDO
 from publisher.sparql.endpoint import Query
 from publisher.sparql.examples import EXAMPLES
+from publisher.sparql.results import json_term
 from publisher.sparql.worker import Answer
 from publisher.web.http import respond
 from publisher.web.linked_data import current_linker
@@ -305,21 +306,6 @@ def _cell(term: dict[str, Any] | None) -> Cell:
     return Cell(term["value"], None, note)
 
 
-def _ox_cell(term: Any) -> Cell:
-    if isinstance(term, ox.NamedNode):
-        return _cell({"type": "uri", "value": term.value})
-    if isinstance(term, ox.BlankNode):
-        return _cell({"type": "bnode", "value": term.value})
-    if isinstance(term, ox.Literal):
-        found: dict[str, Any] = {"type": "literal", "value": term.value}
-        if term.language:
-            found["xml:lang"] = term.language
-        elif not term.datatype.value.endswith("#string"):
-            found["datatype"] = term.datatype.value
-        return _cell(found)
-    return Cell(str(term))
-
-
 def _downloads(query: Query, operation: Operation, kind: str) -> list[tuple[str, str]]:
     names = ("json", "xml", "csv", "tsv") if kind != "graph" else ("turtle", "jsonld", "nt", "rdfxml")
     labels = {
@@ -378,7 +364,7 @@ def _results(answer: Answer) -> dict[str, Any]:
         rows = [[_cell(binding.get(name)) for name in names] for binding in data["results"]["bindings"]]
         return {"columns": names, "rows": rows}
     triples = ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES)
-    rows = [[_ox_cell(t.subject), _ox_cell(t.predicate), _ox_cell(t.object)] for t in triples]
+    rows = [[_cell(json_term(t.subject)), _cell(json_term(t.predicate)), _cell(json_term(t.object))] for t in triples]
     return {"columns": ["Subjekt", "Prädikat", "Objekt"], "rows": rows}
 
 
