@@ -13,6 +13,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF
 
+from publisher.cache import LruCache
 from publisher.catalog import CATALOG_CONTEXT, SPDX, catalog_graph, catalog_page, dataset_order, modified_since
 from publisher.errors import HttpError
 from publisher.web.http import respond
@@ -26,14 +27,8 @@ bp = Blueprint("catalog", __name__)
 def current_catalog() -> Graph:
     """The catalogue of the state now published, built once per state."""
     state = published()
-    version = state.version()
-    kept: dict[str, Graph] = current_app.extensions.setdefault("catalog", {})
-    graph = kept.get(version)
-    if graph is None:
-        graph = catalog_graph(state.store, state.config.base_uri)
-        kept.clear()
-        kept[version] = graph
-    return graph
+    kept: LruCache[Graph] = current_app.extensions.setdefault("catalog", LruCache(2))
+    return kept.get_or_make(state.version(), lambda: catalog_graph(state.store, state.config.base_uri))
 
 
 def catalog_body(graph: Graph, fmt: Representation) -> bytes:
