@@ -511,6 +511,15 @@ class SearchIndex:
             hits.append(Hit(iri, score, headline, date, snippet(body, clauses)))
         return SearchResult(len(ranked), hits)
 
+    def snippets(self, iris: list[str], text: str) -> dict[str, str]:
+        """The snippet of each release in ``iris`` for ``text``, from the bodies the index holds."""
+        if not iris:
+            return {}
+        clauses = self._clauses(text)
+        marks = ",".join("?" * len(iris))
+        rows = self._db().execute(f"SELECT iri, body FROM releases WHERE iri IN ({marks})", iris)
+        return {iri: snippet(body, clauses) for iri, body in rows}
+
     def matching(self, text: str) -> list[str]:
         """The IRIs of every release that matches ``text``, best first."""
         return [iri for _rowid, iri, _score in self._ranked(self._clauses(text))]

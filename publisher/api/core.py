@@ -40,7 +40,7 @@ from publisher.errors import NotFoundError, PublisherError, StoreError
 from publisher.formats import CONTEXT, bind_prefixes, read_ntriples
 from publisher.namespaces import PM, SDO
 from publisher.resources import DEPENDENT, is_iri, page_count
-from publisher.search import SearchIndex, SearchTextError, parse_query, snippet
+from publisher.search import SearchIndex, SearchTextError, parse_query
 from publisher.store import Store, Term
 
 #: Properties whose value names a resource in a reference.
@@ -476,14 +476,11 @@ class Api:
         return Listing(query, len(chosen), items, graph)
 
     def _add_snippets(self, items: list[dict[str, Any]], page: list[str], text: str) -> None:
-        rows = self.store.select(
-            f"SELECT ?item ?body WHERE {{ VALUES ?item {{ {' '.join(_iri_term(i) for i in page)} }} "
-            f"?item {_iri_term(str(SDO.articleBody))} ?body }}"
-        )
-        bodies = {row["item"]: row["body"] for row in rows}
-        clauses = parse_query(text)
+        """Each release's snippet for ``text``, from the bodies the search index holds (it answered the text)."""
+        index = self.search_index()
+        snippets = index.snippets(page, text) if index is not None else {}
         for item, iri in zip(items, page, strict=True):
-            item["snippet"] = snippet(bodies.get(iri, ""), clauses)
+            item["snippet"] = snippets.get(iri, "")
 
     # ------------------------------------------------------------ lookups
 
