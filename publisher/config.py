@@ -38,7 +38,55 @@ SETTINGS: tuple[Setting, ...] = (
         "store",
         "PUBLISHER_STORE",
         str(PROJECT_ROOT / "var" / "store"),
-        "Where the published graph lives: a folder for the embedded on-disk store, or ':memory:'.",
+        "Where the published graph lives: a folder for the embedded on-disk store, ':memory:', or the http(s) URL "
+        "of a SPARQL 1.1 endpoint (Virtuoso, Fuseki ...) whose default graph is the union of its named graphs.",
+    ),
+    Setting(
+        "store_update",
+        "PUBLISHER_STORE_UPDATE",
+        "",
+        "With a remote store: the URL that takes SPARQL Update requests, when it is not the query URL "
+        "(Virtuoso: .../sparql-auth; Fuseki: .../update).",
+    ),
+    Setting(
+        "store_graphs",
+        "PUBLISHER_STORE_GRAPHS",
+        "",
+        "With a remote store: its SPARQL 1.1 Graph Store Protocol URL, which takes whole graphs in one request "
+        "(Virtuoso: .../sparql-graph-crud-auth; Fuseki: .../data); empty to write by SPARQL Update only.",
+    ),
+    Setting(
+        "store_user",
+        "PUBLISHER_STORE_USER",
+        "",
+        "With a remote store: the user for its updates (HTTP Basic or Digest, as the store asks); empty for none.",
+    ),
+    Setting(
+        "store_password",
+        "PUBLISHER_STORE_PASSWORD",
+        "",
+        "With a remote store: the password of PUBLISHER_STORE_USER.",
+    ),
+    Setting(
+        "store_files",
+        "PUBLISHER_STORE_FILES",
+        str(PROJECT_ROOT / "var" / "store-files"),
+        "With a remote store: the local folder for what belongs to each published state besides the graphs "
+        "(manifest, dumps, search index, change log, build cache); every server of the store needs it.",
+    ),
+    Setting(
+        "store_batch",
+        "PUBLISHER_STORE_BATCH",
+        "500",
+        "With a remote store: triples per SPARQL Update request; a change up to this size is written in one "
+        "request, atomically, a larger one in several (Virtuoso takes about 700 triples per request).",
+    ),
+    Setting(
+        "store_timeout",
+        "PUBLISHER_STORE_TIMEOUT",
+        "600",
+        "With a remote store: seconds to wait for it to answer a request of the publisher's own (a build's write, "
+        "a page's query) before giving up with an error.",
     ),
     Setting(
         "workers",
@@ -158,6 +206,13 @@ class Config:
     base_uri: str
     data_dir: Path
     store: str
+    store_update: str
+    store_graphs: str
+    store_user: str
+    store_password: str
+    store_files: Path
+    store_batch: int
+    store_timeout: float
     workers: int
     cache_max_age: int
     page_size: int
@@ -258,6 +313,13 @@ def _build(raw: dict[str, object]) -> Config:
         base_uri=check_base_uri(str(raw["base_uri"])),
         data_dir=Path(str(raw["data_dir"])),
         store=str(raw["store"]),
+        store_update=str(raw["store_update"]),
+        store_graphs=str(raw["store_graphs"]),
+        store_user=str(raw["store_user"]),
+        store_password=str(raw["store_password"]),
+        store_files=Path(str(raw["store_files"])),
+        store_batch=_whole_number(raw, "store_batch", 1),
+        store_timeout=_seconds(raw, "store_timeout"),
         workers=workers or (os.cpu_count() or 1),
         cache_max_age=_whole_number(raw, "cache_max_age", 0),
         page_size=_whole_number(raw, "page_size", 1),

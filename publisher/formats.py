@@ -90,7 +90,8 @@ _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 def read_ntriples(graph: Graph, data: bytes) -> Graph:
     """Add the N-Triples ``data`` (as the store writes them) to ``graph``: parsed by Oxigraph, several times faster
-    than rdflib's own parser. Blank nodes keep the store's labels."""
+    than rdflib's own parser. Blank nodes keep the store's labels. The triples are added in their sorted order, so
+    that what is written from the graph (JSON-LD's arrays, say) does not depend on the order a store answers in."""
     iris: dict[str, URIRef] = {}
 
     def node(term: Any) -> Any:
@@ -108,6 +109,6 @@ def read_ntriples(graph: Graph, data: bytes) -> Graph:
 
     graph.addN(
         (node(t.subject), node(t.predicate), node(t.object), graph)
-        for t in ox.parse(input=data, format=ox.RdfFormat.N_TRIPLES)
+        for t in sorted(ox.parse(input=data, format=ox.RdfFormat.N_TRIPLES), key=str)
     )
     return graph

@@ -4,7 +4,7 @@ The checks that need no engine come first: the size (PUBLISHER_SPARQL_MAX_BODY),
 change only by a build), and SERVICE calls (only to endpoints on PUBLISHER_SPARQL_SERVICES). Then the query runs
 in a worker process (publisher.sparql.pool) with the timeout and the row cap; a store held in memory has no
 folder a worker could open, and runs its queries in the server's own process, where the row cap holds but the
-timeout cannot stop a query.
+timeout cannot stop a query. A remote store answers the query itself (``Endpoint._forward``).
 """
 
 from __future__ import annotations
@@ -14,14 +14,17 @@ import dataclasses
 import threading
 from dataclasses import dataclass
 
+import pyoxigraph as ox
+
 from publisher.config import Config
 from publisher.errors import QueryError
 from publisher.namespaces import PREFIXES as NAMESPACES
 from publisher.sparql.pool import WorkerPool
 from publisher.sparql.text import QUERY_FORMS, QueryText, read_query
-from publisher.sparql.worker import Answer, Failure, Job, execute
+from publisher.sparql.worker import Answer, Failure, Job, answer_of, execute
 from publisher.store import Store
 from publisher.store.oxigraph import OxigraphStore
+from publisher.store.remote import RemoteStore
 
 #: Prefixes that Turtle and RDF/XML answers abbreviate IRIs with.
 PREFIXES = {prefix: str(namespace) for prefix, namespace in NAMESPACES.items()}
@@ -102,6 +105,8 @@ class Endpoint:
             own_dataset=found.has_dataset,
         )
         store = self.store
+        if isinstance(store, RemoteStore):
+            return self._forward(store, job, bool(found.services))
         if not isinstance(store, OxigraphStore):
             raise QueryError(501, "this store does not run SPARQL queries for the endpoint")
         if store.path is None:
@@ -111,6 +116,30 @@ class Endpoint:
             return outcome
         folder, in_memory = self._state(store)
         return self._workers().run(dataclasses.replace(job, store=folder, in_memory=in_memory))
+
+    def _forward(self, store: RemoteStore, job: Job, calls_services: bool) -> Answer:
+        """Run ``job`` on a remote store: the query is read by the embedded engine first (on an empty graph), so
+        that only SPARQL 1.1 reaches the store, with the embedded store's error messages, and none of a store's
+        own extensions (Virtuoso's DEFINE pragmas, for instance); the store's answer is written by the same
+        writers, with the same row cap. The timeout is how long the store may take to answer."""
+        if not calls_services:  # the engine would call an allowed service itself
+            try:
+                ox.Store().query(job.query, base_iri=job.base_iri)
+            except SyntaxError as exc:
+                raise QueryError(400, f"query: {exc}") from None
+            except (RuntimeError, OSError, ValueError, TypeError):
+                pass  # the text is SPARQL; what it does on no data is not the question
+        result = store.run(
+            f"BASE <{job.base_iri}>\n{job.query}",
+            default_graphs=job.default_graphs,
+            named_graphs=job.named_graphs,
+            timeout=self.config.sparql_timeout,
+            user_query=True,
+        )
+        outcome = answer_of(result, job, PREFIXES)
+        if isinstance(outcome, Failure):
+            raise QueryError(outcome.status, outcome.message)
+        return outcome
 
     def _state(self, store: OxigraphStore) -> tuple[str | None, bool]:
         """The folder of the current state, and whether the workers answer from a copy of it in memory (when it is

@@ -41,6 +41,8 @@ class QueryText:
     services: tuple[str | None, ...]
     #: Whether the query names its own dataset (FROM or FROM NAMED).
     has_dataset: bool = False
+    #: Whether a GRAPH pattern names its graph (an IRI, not a variable).
+    names_graph: bool = False
 
     @property
     def is_update(self) -> bool:
@@ -62,6 +64,7 @@ def read_query(text: str) -> QueryText:
     form = ""
     services: list[str | None] = []
     has_dataset = False
+    names_graph = False
     i = 0
     while i < len(tokens):
         kind, value = tokens[i]
@@ -78,6 +81,8 @@ def read_query(text: str) -> QueryText:
             form = keyword
         if keyword == "FROM":
             has_dataset = True
+        if keyword == "GRAPH" and i + 1 < len(tokens) and tokens[i + 1][0] in ("iri", "pname"):
+            names_graph = True
         if keyword == "SERVICE":
             j = i + 1
             if j < len(tokens) and tokens[j][1].upper() == "SILENT":
@@ -85,7 +90,7 @@ def read_query(text: str) -> QueryText:
             services.append(_endpoint(tokens[j] if j < len(tokens) else ("", ""), prefixes, base))
             i = j
         i += 1
-    return QueryText(form, tuple(services), has_dataset)
+    return QueryText(form, tuple(services), has_dataset, names_graph)
 
 
 def _endpoint(token: tuple[str, str], prefixes: dict[str, str], base: str) -> str | None:

@@ -12,6 +12,7 @@ import os
 import resource
 import signal
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
@@ -87,23 +88,7 @@ def execute(store: ox.Store, job: Job, prefixes: dict[str, str] | None = None) -
         dataset["use_default_graph_as_union"] = True
     try:
         result = store.query(job.query, base_iri=job.base_iri, **dataset)  # type: ignore[arg-type]
-        if isinstance(result, ox.QueryBoolean):
-            if job.results_format is None:
-                return Failure(406, "an ASK query answers with a boolean result, which the request does not accept")
-            return Answer("boolean", job.results_format, write_boolean(result, job.results_format), 1, False)
-        if isinstance(result, ox.QuerySolutions):
-            if job.results_format is None:
-                return Failure(406, "a SELECT query answers with a result table, which the request does not accept")
-            variables = [v.value for v in result.variables]
-            rows, truncated = capped((tuple(row) for row in result), job.max_rows)
-            body = write_solutions(variables, rows, job.results_format)
-            return Answer("solutions", job.results_format, body, len(rows), truncated)
-        if job.graph_format is None:
-            return Failure(406, "a CONSTRUCT or DESCRIBE query answers with a graph, which the request does not accept")
-        triples, truncated = capped(result, job.max_rows)
-        return Answer(
-            "graph", job.graph_format, write_graph(triples, job.graph_format, prefixes or {}), len(triples), truncated
-        )
+        return answer_of(result, job, prefixes)
     except SyntaxError as exc:
         return Failure(400, f"query: {exc}")
     except RuntimeError as exc:  # what the engine does not support, such as an unknown function
@@ -112,6 +97,29 @@ def execute(store: ox.Store, job: Job, prefixes: dict[str, str] | None = None) -
         return Failure(503, OUT_OF_MEMORY)
     except (OSError, ValueError, TypeError) as exc:
         return Failure(500, f"the query failed while it ran: {exc}")
+
+
+def answer_of(
+    result: ox.QueryBoolean | ox.QuerySolutions | Iterable[ox.Triple], job: Job, prefixes: dict[str, str] | None = None
+) -> Answer | Failure:
+    """A query's result written as ``job`` asks: in its format, with its row cap."""
+    if isinstance(result, ox.QueryBoolean):
+        if job.results_format is None:
+            return Failure(406, "an ASK query answers with a boolean result, which the request does not accept")
+        return Answer("boolean", job.results_format, write_boolean(result, job.results_format), 1, False)
+    if isinstance(result, ox.QuerySolutions):
+        if job.results_format is None:
+            return Failure(406, "a SELECT query answers with a result table, which the request does not accept")
+        variables = [v.value for v in result.variables]
+        rows, truncated = capped((tuple(row) for row in result), job.max_rows)
+        body = write_solutions(variables, rows, job.results_format)
+        return Answer("solutions", job.results_format, body, len(rows), truncated)
+    if job.graph_format is None:
+        return Failure(406, "a CONSTRUCT or DESCRIBE query answers with a graph, which the request does not accept")
+    triples, truncated = capped(result, job.max_rows)
+    return Answer(
+        "graph", job.graph_format, write_graph(triples, job.graph_format, prefixes or {}), len(triples), truncated
+    )
 
 
 def open_state(folder: str | None, in_memory: bool) -> ox.Store:

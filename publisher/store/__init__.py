@@ -15,12 +15,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 from rdflib import Literal, URIRef
 
-from publisher.errors import ConfigError
+if TYPE_CHECKING:
+    from publisher.config import Config
 
 #: Terms a query's variables may be bound to: IRIs and literals, as rdflib writes them.
 Term = URIRef | Literal
@@ -149,15 +150,26 @@ class WritableStore(Store):
         """Apply ``change`` atomically."""
 
 
-def open_store(location: str, writable: bool = False) -> Store:
-    """The store at ``location``: ':memory:' or a folder for the embedded store."""
+def open_store(location: str, writable: bool = False, settings: Config | None = None) -> Store:
+    """The store at ``location``: ':memory:' or a folder for the embedded store, or the URL of a SPARQL endpoint
+    (its other settings, such as the update URL and the local folder, from ``settings`` or the environment)."""
+    if location.startswith(("http://", "https://")):
+        from publisher.config import load_config
+        from publisher.store.remote import RemoteStore
+
+        given = settings if settings is not None else load_config()
+        return RemoteStore(
+            location,
+            given.store_files,
+            update=given.store_update or None,
+            user=given.store_user or None,
+            password=given.store_password or None,
+            timeout=given.store_timeout,
+            batch=given.store_batch,
+            graph_store=given.store_graphs or None,
+        )
     from publisher.store.oxigraph import OxigraphStore  # the default backend
 
-    if location.startswith(("http://", "https://")):
-        raise ConfigError(
-            f"store: '{location}': remote SPARQL stores are not available in this version "
-            "(setting PUBLISHER_STORE / --store)"
-        )
     if location == ":memory:":
         return OxigraphStore(None)
     return OxigraphStore(Path(location), writable=writable)

@@ -1,23 +1,17 @@
 """The embedded store: pyoxigraph, on disk by default, in memory for tests.
 
-On disk, every successful write produces a new generation folder; a symlink ``current`` names the generation
-that is served, and switching it is one atomic rename. A generation starts as a RocksDB checkpoint of the
-previous one (hard links, no copying), gets the change applied, is flushed, gets its manifest, and only then
-becomes current. A crash at any point leaves ``current`` on the old generation; the next write clears what the
-crash left behind. One writer at a time: a lock file serialises builds.
+On disk, every successful write produces a new generation folder (publisher.store.generations). A generation's
+database starts as a RocksDB checkpoint of the previous one (hard links, no copying), gets the change applied, is
+flushed, gets its manifest, and only then becomes current.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import multiprocessing
-import os
 import shutil
 import tempfile
 import weakref
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +20,7 @@ import pyoxigraph as ox
 from publisher.errors import StoreError
 from publisher.formats import BY_NAME
 from publisher.store import Bindings, Change, WritableStore, oxigraph_term
+from publisher.store.generations import Generations
 
 _RESULT = {
     "json": ox.QueryResultsFormat.JSON,
@@ -61,27 +56,20 @@ class OxigraphStore(WritableStore):
         self._memory_version = 0
         self._reader: ox.Store | None = None
         self._reader_generation: Path | None = None
-        if path is not None and path.exists() and not path.is_dir():
-            raise StoreError(f"store: {path} exists and is not a folder (setting PUBLISHER_STORE / --store)")
+        self._generations = Generations(path) if path is not None else None
 
     # ------------------------------------------------------------ reading
 
     def current_generation(self) -> Path | None:
-        if self.path is None:
+        if self._generations is None:
             return None
-        link = self.path / "current"
-        if not link.is_symlink() and not link.exists():
-            return None
-        target = link.resolve()
-        return target if (target / "oxigraph").is_dir() else None
+        generation = self._generations.current()
+        return generation if generation is not None and (generation / "oxigraph").is_dir() else None
 
     def version(self) -> str:
-        if self.path is None:
+        if self._generations is None:
             return str(self._memory_version)
-        try:
-            return os.readlink(self.path / "current")
-        except OSError:
-            return ""
+        return self._generations.version()
 
     def _store(self) -> ox.Store:
         if self._memory is not None:
@@ -122,19 +110,12 @@ class OxigraphStore(WritableStore):
         return ox.serialize(triples, format=_RDF[rdf_format]) or b""  # type: ignore[arg-type]
 
     def manifest(self) -> dict[str, Any] | None:
-        if self.path is None:
+        if self._generations is None:
             return self._memory_manifest
-        generation = self.current_generation()
-        if generation is None:
-            return None
-        try:
-            data: dict[str, Any] = json.loads((generation / "manifest.json").read_text("utf-8"))
-        except (OSError, ValueError) as exc:
-            raise StoreError(f"store: {generation}/manifest.json is unreadable: {exc}") from None
-        return data
+        return self._generations.manifest() if self.current_generation() is not None else None
 
     def files_dir(self) -> Path | None:
-        if self.path is None:
+        if self._generations is None:
             return self._memory_files
         generation = self.current_generation()
         return generation / "files" if generation is not None else None
@@ -155,41 +136,20 @@ class OxigraphStore(WritableStore):
 
     # ------------------------------------------------------------ writing
 
-    @contextlib.contextmanager
-    def _lock(self) -> Iterator[None]:
-        assert self.path is not None
-        self.path.mkdir(parents=True, exist_ok=True)
-        with open(self.path / "build.lock", "w") as handle:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise StoreError(f"store: {self.path} is being written by another build") from None
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
-
     def apply(self, change: Change) -> None:
-        if self._memory is not None:
+        if self._generations is None:
             self._apply_memory(change)
             return
-        assert self.path is not None
-        with self._lock():
-            self._clean_leftovers()
-            current = self.current_generation()
-            number = 1 + max(
-                [int(p.name.split("-")[1]) for p in self.path.glob("gen-*") if p.name[4:].isdigit()] or [0]
-            )
-            new = self.path / f"gen-{number:06d}"
-            manifest_data = dict(change.manifest)
+        current = self.current_generation()
+        with self._generations.writing() as new:
+            manifest = dict(change.manifest)
             try:
-                new.mkdir()
                 if change.full or current is None:
                     loader = _start_bulk_load(new, change.graphs)
                     try:
                         if change.files is not None:
                             # written while the loader works
-                            manifest_data["files"] = change.files(new / "files")
+                            manifest["files"] = change.files(new / "files")
                     finally:
                         _finish_bulk_load(new, loader)  # the loader ends before anything is removed
                 else:
@@ -199,26 +159,12 @@ class OxigraphStore(WritableStore):
                     writer.flush()
                     del writer
                     if change.files is not None:
-                        manifest_data["files"] = change.files(new / "files")
-                manifest = new / "manifest.json"
-                manifest.write_text(json.dumps(manifest_data, ensure_ascii=False, sort_keys=True), "utf-8")
-                _fsync(manifest)
-                _fsync(new)
-                link = self.path / "current.next"
-                if link.is_symlink() or link.exists():
-                    link.unlink()
-                link.symlink_to(new.name)
-                os.replace(link, self.path / "current")
-                _fsync(self.path)
+                        manifest["files"] = change.files(new / "files")
+                self._generations.publish(new, manifest)
             except OSError as exc:
-                shutil.rmtree(new, ignore_errors=True)
                 raise StoreError(
                     f"store: {self.path}: the new state could not be written ({exc}); the old state is still served"
                 ) from None
-            except BaseException:
-                shutil.rmtree(new, ignore_errors=True)
-                raise
-            self._prune(keep={new.name, current.name if current else ""})
 
     def _apply_memory(self, change: Change) -> None:
         store = self._memory
@@ -242,26 +188,6 @@ class OxigraphStore(WritableStore):
         self._memory = fresh
         self._memory_version += 1
         self._memory_manifest = manifest
-
-    def _clean_leftovers(self) -> None:
-        """Generation folders that never became current are what an interrupted build left."""
-        assert self.path is not None
-        current = self.current_generation()
-        for path in self.path.glob("gen-*"):
-            if current is not None and path.resolve() == current:
-                continue
-            if current is None or path.name > current.name:
-                shutil.rmtree(path, ignore_errors=True)
-        leftover = self.path / "current.next"
-        if leftover.is_symlink():
-            leftover.unlink()
-
-    def _prune(self, keep: set[str]) -> None:
-        """Old generations go, except the one before (a server may still be reading it)."""
-        assert self.path is not None
-        for path in sorted(self.path.glob("gen-*")):
-            if path.name not in keep:
-                shutil.rmtree(path, ignore_errors=True)
 
 
 def _start_bulk_load(generation: Path, graphs: dict[str, str]) -> multiprocessing.process.BaseProcess:
@@ -310,12 +236,3 @@ def _apply_incremental(writer: ox.Store, change: Change) -> None:
     payload += "".join(_quads(g, nt) for g, nt in change.add.items())
     if payload:
         writer.load(input=payload.encode("utf-8"), format=ox.RdfFormat.N_QUADS)
-
-
-def _fsync(path: Path) -> None:
-    flags = os.O_RDONLY | (os.O_DIRECTORY if path.is_dir() else 0)
-    fd = os.open(path, flags)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

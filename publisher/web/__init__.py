@@ -38,7 +38,7 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Flas
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-    state = Published(config, store if store is not None else open_store(config.store))
+    state = Published(config, store if store is not None else open_store(config.store, settings=config))
     app.extensions["publisher"] = state
     app.register_blueprint(linked_data.bp)
     app.register_blueprint(site.bp)

@@ -1,0 +1,399 @@
+"""A store on a SPARQL 1.1 endpoint elsewhere: Virtuoso, Fuseki, GraphDB, or any other triple store that answers
+the SPARQL 1.1 Protocol for queries and updates.
+
+The graphs live in the remote store under their own names; its default graph must be the union of its named
+graphs (Virtuoso's is; Fuseki's is with ``tdb2:unionDefaultGraph true``). What belongs to a state besides the
+graphs (the manifest and the files written with it: dumps, search index, change log) lives in a local folder of
+generations (publisher.store.generations), as with the embedded store.
+
+A write replaces the graphs that changed (dropped and inserted again; the entities graph gets its difference), and
+a marker graph records which generation the store holds. A change of up to PUBLISHER_STORE_BATCH triples (a build
+that adds or changes a few releases) is one SPARQL Update request, which the SPARQL 1.1 Update recommendation asks
+a service to treat atomically, and Virtuoso and Fuseki do: a reader sees the old state or the new one, and a
+failed write leaves the old state. A larger change (a first load, a rebuild after the shapes or the base URI
+changed) is several requests, because stores limit what one request may hold (Virtuoso compiles an update request
+into code of at most 32 KB, some 700 triples); each graph is replaced whole by one Graph Store Protocol PUT when
+the store offers it (PUBLISHER_STORE_GRAPHS), else in update requests of up to the batch size. While such a
+change is written, readers of the store may see some graphs new and others old; the marker says "writing"
+meanwhile. Only after the store has accepted the
+last request does the local folder switch to the new generation, so the app's pages, dumps, search index and
+change feed switch together. When store and folder disagree (a write was interrupted, or another publisher writes
+to the same store), the next incremental write is refused with a message saying so.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pyoxigraph as ox
+import requests
+
+from publisher.errors import QueryError, StoreError
+from publisher.formats import BY_NAME
+from publisher.sparql.text import read_query
+from publisher.store import Bindings, Change, WritableStore, with_values
+from publisher.store.generations import Generations
+
+#: The graph that records which generation the store holds, and the graphs that belong to it.
+STATE_GRAPH = "urn:x-publisher:state"
+_VERSION = "urn:x-publisher:version"
+#: Result formats of SELECT and ASK, and how they are asked for.
+_RESULTS = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+_RDF = {name: ox.RdfFormat.from_media_type(fmt.media_type) for name, fmt in BY_NAME.items()}
+_QUAD_FORMATS = {"nq", "trig"}
+#: Both answers a query can have: results are asked for as SPARQL JSON, graphs as N-Triples, and written again in
+#: the format wanted by the same serialiser as the embedded store's.
+_RESULTS_ACCEPT = "application/sparql-results+json, application/sparql-results+xml;q=0.9"
+_GRAPH_ACCEPT = "application/n-triples, text/plain;q=0.9, text/turtle;q=0.8"
+#: Triples per INSERT DATA operation of a write: Virtuoso compiles each operation to SQL of at most 10,000 lines.
+_TRIPLES_PER_OPERATION = 1_000
+WRITE_FAILED = "the write was refused; the published state is still served"
+#: Graph names per query when reading graph by graph (VALUES block).
+_GRAPHS_PER_QUERY = 500
+
+
+class RemoteStore(WritableStore):
+    """The SPARQL endpoint ``endpoint`` (queries) and ``update`` (updates; default: the same URL), with the local
+    folder ``files`` for the manifest and the files of each state."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        files: Path,
+        update: str | None = None,
+        user: str | None = None,
+        password: str | None = None,
+        timeout: float = 600,
+        batch: int = 500,
+        graph_store: str | None = None,
+    ) -> None:
+        for name, url in (("PUBLISHER_STORE", endpoint), ("PUBLISHER_STORE_UPDATE", update or endpoint)):
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise StoreError(f"store: '{url}' is not an http(s) URL of a SPARQL endpoint (setting {name})")
+        self.endpoint = endpoint
+        self.update_endpoint = update or endpoint
+        #: The local folder (what a build keeps its cache in, as with the embedded store).
+        self.path = files
+        self.timeout = timeout
+        #: Triples per update request: a change up to this size is written in one request, atomically.
+        self.batch = batch
+        #: The Graph Store Protocol endpoint that takes whole graphs (PUT, POST), or None.
+        self.graph_store = graph_store
+        self._generations = Generations(files)
+        self._session = requests.Session()
+        self._auth: requests.auth.AuthBase | None = None
+        self._credentials = (user, password or "") if user else None
+        self._challenged: set[str] = set()
+        #: Virtuoso (told by its Server header): its default graph holds every graph it has, its own system graphs
+        #: too, so its queries exclude the graphs that are not the publisher's (Virtuoso's input:...-exclude).
+        self._virtuoso: bool | None = None
+        self._excluded: tuple[str, tuple[str, ...]] | None = None
+
+    # ------------------------------------------------------------ reading
+
+    def version(self) -> str:
+        return self._generations.version()
+
+    def manifest(self) -> dict[str, Any] | None:
+        return self._generations.manifest()
+
+    def files_dir(self) -> Path | None:
+        return self._generations.files_dir()
+
+    def query(self, sparql: str, result_format: str = "json", bindings: Bindings | None = None) -> bytes:
+        result = self.run(with_values(sparql, bindings) if bindings else sparql)
+        if isinstance(result, (ox.QuerySolutions, ox.QueryBoolean)):
+            return result.serialize(format=_RESULTS.get(result_format, ox.QueryResultsFormat.JSON)) or b""
+        rdf = ox.RdfFormat.N_TRIPLES if result_format in _QUAD_FORMATS else _RDF.get(result_format)
+        return ox.serialize(result, format=rdf or ox.RdfFormat.TURTLE) or b""
+
+    def run(
+        self,
+        sparql: str,
+        default_graphs: Iterable[str] | None = None,
+        named_graphs: Iterable[str] | None = None,
+        timeout: float | None = None,
+        user_query: bool = False,
+        everything: bool = False,
+    ) -> ox.QuerySolutions | ox.QueryBoolean | list[ox.Triple]:
+        """Run a query on the remote endpoint: its solutions or boolean, or its graph's triples. With
+        ``user_query``, what the endpoint refuses is the query's fault (QueryError 400), not the store's; with
+        ``everything``, the query sees all the store holds, not only the publisher's graphs."""
+        read = read_query(sparql)
+        # Virtuoso ignores the graph a GRAPH pattern names once any graph is excluded: such a query goes as it is
+        whole = everything or read.names_graph
+        form: list[tuple[str, str]] = [("query", sparql if whole else self._prologue() + sparql)]
+        form += [("default-graph-uri", g) for g in default_graphs or ()]
+        form += [("named-graph-uri", g) for g in named_graphs or ()]
+        accept = _GRAPH_ACCEPT if read.form in ("CONSTRUCT", "DESCRIBE") else _RESULTS_ACCEPT
+        response = self._request(
+            "POST", self.endpoint, form=form, headers={"Accept": accept}, timeout=timeout, user_query=user_query
+        )
+        media = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        try:
+            if media in ("application/sparql-results+json", "application/json"):
+                return ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
+            if media in ("application/sparql-results+xml", "application/xml"):
+                return ox.parse_query_results(response.content, format=ox.QueryResultsFormat.XML)
+            if media in ("application/n-triples", "text/plain", "text/ntriples"):
+                return list(ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES))
+            if media in ("text/turtle", "application/x-turtle"):
+                return list(ox.parse(response.content, format=ox.RdfFormat.TURTLE))
+        except (SyntaxError, ValueError) as exc:
+            raise StoreError(f"store: {self.endpoint} answered with {media} that cannot be read: {exc}") from None
+        raise StoreError(f"store: {self.endpoint} answered with '{media or 'no media type'}', not SPARQL results")
+
+    def dump(self, rdf_format: str) -> bytes:
+        if rdf_format not in _RDF:
+            raise StoreError(f"dump: unknown format '{rdf_format}'")
+        quads = list(self._quads())
+        if rdf_format in _QUAD_FORMATS:
+            return ox.serialize(quads, format=_RDF[rdf_format]) or b""
+        triples = {ox.Triple(q.subject, q.predicate, q.object) for q in quads}
+        return ox.serialize(sorted(triples, key=str), format=_RDF[rdf_format]) or b""
+
+    def count(self) -> int:
+        total = 0
+        for names in _batches(sorted(self._graphs()), _GRAPHS_PER_QUERY):
+            values = " ".join(f"<{g}>" for g in names)
+            rows = self.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}")
+            total += int(rows[0]["n"]) if rows else 0
+        return total
+
+    def stored_version(self) -> str | None:
+        """The generation the remote store says it holds, or None when it holds none of this publisher's."""
+        result = self.run(
+            f"SELECT ?v WHERE {{ GRAPH <{STATE_GRAPH}> {{ <{STATE_GRAPH}> <{_VERSION}> ?v }} }}", everything=True
+        )
+        assert isinstance(result, ox.QuerySolutions)
+        return next((str(row["v"].value) for row in result), None)
+
+    def close(self) -> None:
+        self._session.close()
+
+    def _prologue(self) -> str:
+        """What a query to Virtuoso starts with: the graphs that are not the publisher's are left out of its default
+        graph and of GRAPH patterns; empty for other stores."""
+        if self._virtuoso is None:
+            response = self._request("HEAD", self.endpoint)
+            self._virtuoso = response.headers.get("Server", "").startswith("Virtuoso")
+        if not self._virtuoso:
+            return ""
+        version = self.version()
+        if self._excluded is None or self._excluded[0] != version:
+            generation = self._generations.current()
+            recorded = generation / "foreign.json" if generation is not None else None
+            if recorded is not None and recorded.is_file():
+                foreign = json.loads(recorded.read_text("utf-8"))
+            else:
+                foreign = self._foreign(set())
+            self._excluded = (version, tuple(sorted({*foreign, STATE_GRAPH})))
+        return "".join(
+            f"DEFINE input:default-graph-exclude <{g}> DEFINE input:named-graph-exclude <{g}> "
+            for g in self._excluded[1]
+        )
+
+    def _foreign(self, ours: set[str]) -> list[str]:
+        """The graphs the store holds that are not the publisher's (Virtuoso's system graphs, other data)."""
+        result = self.run("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", everything=True)
+        assert isinstance(result, ox.QuerySolutions)
+        return sorted({str(row["g"].value) for row in result} - ours - {STATE_GRAPH})
+
+    def _graphs(self) -> set[str]:
+        """The graphs of the current state, as its generation recorded them."""
+        generation = self._generations.current()
+        if generation is None or not (generation / "graphs.json").is_file():
+            return set()
+        return set(json.loads((generation / "graphs.json").read_text("utf-8")))
+
+    def _quads(self) -> Iterator[ox.Quad]:
+        for names in _batches(sorted(self._graphs()), _GRAPHS_PER_QUERY):
+            values = " ".join(f"<{g}>" for g in names)
+            result = self.run(f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}")
+            assert isinstance(result, ox.QuerySolutions)
+            for row in result:
+                yield ox.Quad(row["s"], row["p"], row["o"], row["g"])
+
+    # ------------------------------------------------------------ writing
+
+    def apply(self, change: Change) -> None:
+        before = self._graphs()
+        current = self._generations.version()
+        with self._generations.writing() as new:
+            if not change.full and before:
+                stored = self.stored_version()
+                if stored != current:
+                    raise StoreError(
+                        f"store: {self.endpoint} holds the state '{stored or 'none'}', but {self.path} records "
+                        f"'{current}' (a build was interrupted while writing, or another publisher writes to the "
+                        f"same store); the store is unchanged. Remove {self.path} to make the next build write "
+                        "everything again."
+                    )
+            if change.full:
+                drop = before - set(change.graphs)
+                after = set(change.graphs)
+            else:
+                drop = set(change.drop)
+                after = (before - change.drop) | set(change.graphs) | set(change.add)
+            manifest = dict(change.manifest)
+            if change.files is not None:
+                manifest["files"] = change.files(new / "files")
+            (new / "graphs.json").write_text(json.dumps(sorted(after)), "utf-8")
+            # made in full before anything is sent: a graph that is not N-Triples stops the write here
+            for method, graph, payload in _writes(change, drop, new.name, self.batch, self.graph_store is not None):
+                if method == "update":
+                    self._update(payload)
+                else:
+                    assert self.graph_store is not None
+                    self._request(
+                        method,
+                        self.graph_store,
+                        params={"graph": graph},
+                        data=payload.encode("utf-8"),
+                        headers={"Content-Type": "application/n-triples"},
+                        what=WRITE_FAILED,
+                    )
+            if self._prologue():
+                (new / "foreign.json").write_text(json.dumps(self._foreign(after)), "utf-8")
+            self._generations.publish(new, manifest)
+
+    def _update(self, body: str) -> None:
+        self._request("POST", self.update_endpoint, form=[("update", body)], what=WRITE_FAILED)
+
+    # ------------------------------------------------------------ HTTP
+
+    def _request(
+        self,
+        method: str,
+        url: str,
+        form: list[tuple[str, str]] | None = None,
+        data: bytes | None = None,
+        params: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+        timeout: float | None = None,
+        user_query: bool = False,
+        what: str = "",
+    ) -> requests.Response:
+        seconds = self.timeout if timeout is None else timeout
+        try:
+            if self._credentials and url not in self._challenged:
+                self._challenge(url, seconds)
+            response = self._session.request(
+                method,
+                url,
+                data=form if form is not None else data,
+                params=params,
+                headers=headers or {"Accept": "*/*"},
+                timeout=seconds,
+                auth=self._auth,
+            )
+        except requests.Timeout:
+            if user_query:
+                raise QueryError(
+                    503, f"the query ran longer than {seconds:g} s and was stopped (setting PUBLISHER_SPARQL_TIMEOUT)"
+                ) from None
+            raise StoreError(f"store: {url} did not answer within {seconds:g} s{'; ' + what if what else ''}") from None
+        except requests.RequestException as exc:
+            raise StoreError(
+                f"store: {url} is unreachable ({type(exc).__name__}){'; ' + what if what else ''}"
+            ) from None
+        if response.status_code < 300:
+            return response
+        text = " ".join(response.text.split())[:600]
+        if user_query and response.status_code in (400, 422):
+            raise QueryError(400, f"query: {text}")
+        if response.status_code in (401, 403):
+            raise StoreError(
+                f"store: {url} refused the request ({response.status_code}): check PUBLISHER_STORE_USER and "
+                f"PUBLISHER_STORE_PASSWORD{'; ' + what if what else ''}"
+            )
+        raise StoreError(f"store: {url} answered {response.status_code}: {text}{'; ' + what if what else ''}")
+
+    def _challenge(self, url: str, seconds: float) -> None:
+        """Learn the scheme the endpoint asks for, and for Digest its nonce, with a request without a body: a store
+        may close the connection on a large body sent without credentials (Virtuoso does)."""
+        response = self._session.get(url, timeout=seconds)
+        if response.status_code == 401:
+            self._auth = _auth_for(response, self._credentials or ("", ""))
+            self._session.get(url, timeout=seconds, auth=self._auth)  # answers the challenge once
+        self._challenged.add(url)
+
+
+def _auth_for(response: requests.Response, credentials: tuple[str, str]) -> requests.auth.AuthBase:
+    """The scheme the endpoint asks for: Digest (Virtuoso's /sparql-auth) or Basic (Fuseki and most others)."""
+    if "digest" in response.headers.get("WWW-Authenticate", "").lower():
+        return requests.auth.HTTPDigestAuth(*credentials)
+    return requests.auth.HTTPBasicAuth(*credentials)
+
+
+def _batches(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _triples(ntriples: str) -> list[str]:
+    """N-Triples lines as SPARQL triples: parsed (a line that is not N-Triples fails here, before anything is sent)
+    and written again by the store's serialiser, whose escapes are valid in SPARQL too."""
+    return [f"{t} ." for t in ox.parse(ntriples.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)]
+
+
+def _writes(change: Change, drop: set[str], version: str, batch: int, graph_store: bool) -> list[tuple[str, str, str]]:
+    """The requests that make the store hold the changed state: ("update", "", SPARQL Update), or ("PUT" / "POST",
+    graph, N-Triples) for the Graph Store Protocol. A change of up to ``batch`` triples is one update request. A
+    larger one starts by marking the state as being written and ends by naming it; each graph is replaced by one PUT
+    when the store has the Graph Store Protocol, else by update requests of up to ``batch`` triples."""
+    replaced = {graph: _triples(lines) for graph, lines in sorted(change.graphs.items())}
+    added = {graph: _triples(lines) for graph, lines in sorted(change.add.items())}
+    removed = {graph: _triples(lines) for graph, lines in sorted(change.remove.items())}
+    total = sum(len(t) for part in (replaced, added, removed) for t in part.values())
+    drops = [f"DROP SILENT GRAPH <{graph}>" for graph in sorted(drop - set(replaced))]
+    deletions = [
+        f"DELETE DATA {{ GRAPH <{graph}> {{\n{block}\n}} }}" for graph, t in removed.items() for block in _blocks(t)
+    ]
+    if total <= batch:
+        operations = [*drops, *deletions]
+        for graph, triples in replaced.items():
+            operations.append(f"DROP SILENT GRAPH <{graph}>")
+            operations += [f"INSERT DATA {{ GRAPH <{graph}> {{\n{b}\n}} }}" for b in _blocks(triples)]
+        for graph, triples in added.items():
+            operations += [f"INSERT DATA {{ GRAPH <{graph}> {{\n{b}\n}} }}" for b in _blocks(triples)]
+        return [("update", "", " ;\n".join([*operations, _marker(version)]))]
+    writes = [("update", "", _marker(f"writing {version}"))]
+    writes += [("update", "", " ;\n".join(part)) for part in _batches([*drops, *deletions], 100)]
+    for method, graphs in (("PUT", replaced), ("POST", added)):
+        for graph, triples in graphs.items():
+            if graph_store:
+                writes.append((method, graph, "\n".join(triples) + "\n"))
+                continue
+            for start in range(0, max(len(triples), 1), batch):
+                part = [
+                    f"INSERT DATA {{ GRAPH <{graph}> {{\n{b}\n}} }}" for b in _blocks(triples[start : start + batch])
+                ]
+                if method == "PUT" and start == 0:
+                    part.insert(0, f"DROP SILENT GRAPH <{graph}>")
+                if part:
+                    writes.append(("update", "", " ;\n".join(part)))
+    writes.append(("update", "", _marker(version)))
+    return writes
+
+
+def _blocks(triples: list[str]) -> Iterator[str]:
+    for start in range(0, len(triples), _TRIPLES_PER_OPERATION):
+        yield "\n".join(triples[start : start + _TRIPLES_PER_OPERATION])
+
+
+def _marker(version: str) -> str:
+    return (
+        f"DROP SILENT GRAPH <{STATE_GRAPH}> ;\n"
+        f'INSERT DATA {{ GRAPH <{STATE_GRAPH}> {{ <{STATE_GRAPH}> <{_VERSION}> "{version}" }} }}'
+    )

@@ -1,0 +1,54 @@
+"""The remote store of the tests: the Virtuoso that CI starts (tests/virtuoso.py), emptied around each use."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+from publisher.config import Config
+from publisher.store.remote import RemoteStore
+from tests.virtuoso import Virtuoso, require_virtuoso
+
+
+def settings(config: Config, files: Path, virtuoso: Virtuoso) -> Config:
+    """``config`` with the remote store set to ``virtuoso``, its local folder ``files``."""
+    return config.with_overrides(
+        store=virtuoso.query_url,
+        store_update=virtuoso.update_url,
+        store_graphs=virtuoso.gsp_url,
+        store_user=virtuoso.user,
+        store_password=virtuoso.password,
+        store_files=files,
+    )
+
+
+@contextlib.contextmanager
+def emptied() -> Iterator[Virtuoso]:
+    """The Virtuoso to test against (or the test is skipped, or fails in CI), without any graph but its own, before
+    and after."""
+    virtuoso = require_virtuoso()
+    virtuoso.empty()
+    try:
+        yield virtuoso
+    finally:
+        virtuoso.empty()
+
+
+@contextlib.contextmanager
+def store(files: Path) -> Iterator[RemoteStore]:
+    """A remote store on the emptied Virtuoso, with the local folder ``files``."""
+    with emptied() as virtuoso:
+        target = RemoteStore(
+            virtuoso.query_url,
+            files,
+            update=virtuoso.update_url,
+            graph_store=virtuoso.gsp_url,
+            user=virtuoso.user,
+            password=virtuoso.password,
+            timeout=120,
+        )
+        try:
+            yield target
+        finally:
+            target.close()
