@@ -186,3 +186,97 @@ def test_an_unreachable_store_is_named(config: Config, tmp_path: Path) -> None:
     answer = client.get(path(RELEASE_DOC), headers={"Accept": "text/turtle"})
     assert answer.status_code == 503
     assert "unreachable" in answer.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("graph_store", [True, False], ids=["graph-store-protocol", "sparql-update"])
+def test_a_large_change_is_written_in_parts(tmp_path: Path, graph_store: bool) -> None:
+    graphs = {
+        f"http://example.org/graph/{n}": "".join(
+            f'<http://example.org/s{n}-{i}> <http://schema.org/name> "Name {n}-{i} äöü" .\n' for i in range(3)
+        )
+        for n in range(4)
+    }
+    with virtuoso.emptied() as running:
+        store = RemoteStore(
+            running.query_url,
+            tmp_path / "files",
+            update=running.update_url,
+            graph_store=running.gsp_url if graph_store else None,
+            user=running.user,
+            password=running.password,
+            batch=2,
+        )
+        sent: list[str] = []
+        store._session.hooks["response"].append(lambda answer, **_: sent.append(answer.request.method))
+        store.apply(Change(graphs=graphs, full=True, manifest={"n": 1}))
+        assert store.count() == 12 and store.stored_version() == store.version()
+        assert sent.count("PUT") == (4 if graph_store else 0)
+        rows = store.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g")
+        assert rows == [{"g": graph, "n": "3"} for graph in sorted(graphs)]
+        store.apply(Change(graphs={"http://example.org/graph/0": graphs["http://example.org/graph/1"]}, full=True))
+        assert store.count() == 3 and store.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }") == [
+            {"g": "http://example.org/graph/0"}
+        ]
+
+
+def test_an_interrupted_write_is_recognised(tmp_path: Path) -> None:
+    """A change larger than the batch goes in several requests; when one of them fails, the local state stays,
+    the store's marker says a write was interrupted, the next incremental write is refused saying so, and a full
+    write puts everything right."""
+    graph_store = False
+    graphs = {
+        f"http://example.org/graph/{n}": "".join(
+            f'<http://example.org/s{n}-{i}> <http://schema.org/name> "Name {n}-{i} äöü" .\n' for i in range(3)
+        )
+        for n in range(4)
+    }
+    with virtuoso.emptied() as running:
+        store = RemoteStore(
+            running.query_url,
+            tmp_path / "files",
+            update=running.update_url,
+            graph_store=running.gsp_url if graph_store else None,
+            user=running.user,
+            password=running.password,
+            batch=2,
+        )
+        store.apply(Change(graphs=graphs, full=True, manifest={"n": 1}))
+        assert store.count() == 12 and store.stored_version() == store.version()
+        version = store.version()
+        # Virtuoso refuses an integer that is none: the write fails half-way
+        broken = {graph: lines.replace("Name", "Neu") for graph, lines in graphs.items()}
+        broken["http://example.org/graph/3"] = (
+            '<http://example.org/x> <http://schema.org/size> "gross"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+        )
+        with pytest.raises(StoreError, match="the published state is still served"):
+            store.apply(Change(graphs=broken, full=True, manifest={"n": 2}))
+        assert store.version() == version and store.manifest() == {"n": 1}
+        assert store.stored_version() == "writing " + version[:-1] + str(int(version[-1]) + 1)
+        with pytest.raises(StoreError, match="a build was interrupted while writing"):
+            store.apply(Change(add={"http://example.org/graph/1": graphs["http://example.org/graph/2"]}))
+        store.apply(Change(graphs=graphs, full=True, manifest={"n": 3}))
+        assert store.count() == 12 and store.stored_version() == store.version()
+        assert store.manifest() == {"n": 3}
+        assert not store.ask('ASK { ?s <http://schema.org/name> ?n FILTER(STRSTARTS(?n, "Neu")) }')
+
+
+def test_a_graph_written_again_with_the_same_content_is_not_sent(tmp_path: Path) -> None:
+    """A rebuild that changes nothing in a graph's content (a new version of the extractor, say) sends nothing of
+    it: the requests that go out are watched with the HTTP library's own hook."""
+    graphs = {"http://example.org/graph/1": '<http://example.org/a> <http://schema.org/name> "%s" .\n' % ("A" * 5000)}
+    with virtuoso.emptied() as running:
+        store = RemoteStore(
+            running.query_url,
+            tmp_path / "files",
+            update=running.update_url,
+            user=running.user,
+            password=running.password,
+        )
+        store.apply(Change(graphs=graphs, full=True, manifest={"n": 1}))
+        written = json.loads((store.files_dir().parent / "graphs.json").read_text("utf-8"))  # type: ignore[union-attr]
+        assert list(written) == ["http://example.org/graph/1"] and written["http://example.org/graph/1"]
+        sent: list[int] = []
+        store._session.hooks["response"].append(lambda answer, **_: sent.append(len(answer.request.body or "")))
+        store.apply(Change(graphs=graphs, full=True, manifest={"n": 2}))
+        assert store.manifest() == {"n": 2} and store.count() == 1
+        assert sent and max(sent) < 1000  # the marker and the questions, not the 5,000 characters of the graph

@@ -23,6 +23,7 @@ to the same store), the next incremental write is refused with a message saying 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -209,12 +210,14 @@ class RemoteStore(WritableStore):
         assert isinstance(result, ox.QuerySolutions)
         return sorted({str(row["g"].value) for row in result} - ours - {STATE_GRAPH})
 
-    def _graphs(self) -> set[str]:
-        """The graphs of the current state, as its generation recorded them."""
+    def _graphs(self) -> dict[str, str | None]:
+        """The graphs of the current state, as its generation recorded them, each with the digest of its content
+        (None where only a difference was written)."""
         generation = self._generations.current()
         if generation is None or not (generation / "graphs.json").is_file():
-            return set()
-        return set(json.loads((generation / "graphs.json").read_text("utf-8")))
+            return {}
+        recorded: dict[str, str | None] = json.loads((generation / "graphs.json").read_text("utf-8"))
+        return recorded
 
     def _quads(self) -> Iterator[ox.Quad]:
         for names in _batches(sorted(self._graphs()), _GRAPHS_PER_QUERY):
@@ -230,27 +233,33 @@ class RemoteStore(WritableStore):
         before = self._graphs()
         current = self._generations.version()
         with self._generations.writing() as new:
-            if not change.full and before:
-                stored = self.stored_version()
-                if stored != current:
+            stored = self.stored_version() if before else None
+            if stored != (current if before else None):
+                if not change.full:
                     raise StoreError(
                         f"store: {self.endpoint} holds the state '{stored or 'none'}', but {self.path} records "
                         f"'{current}' (a build was interrupted while writing, or another publisher writes to the "
                         f"same store); the store is unchanged. Remove {self.path} to make the next build write "
                         "everything again."
                     )
-            if change.full:
-                drop = before - set(change.graphs)
-                after = set(change.graphs)
-            else:
-                drop = set(change.drop)
-                after = (before - change.drop) | set(change.graphs) | set(change.add)
+                before = dict.fromkeys(before)  # what the graphs hold is not known: every one is written
+            # read in full before anything is sent: a graph that is not N-Triples stops the write here
+            replaced = {graph: _triples(lines) for graph, lines in sorted(change.graphs.items())}
+            digests = {graph: _digest(triples) for graph, triples in replaced.items()}
+            # a graph whose content is what the store holds already is not written again
+            replaced = {graph: triples for graph, triples in replaced.items() if before.get(graph) != digests[graph]}
+            added = {graph: _triples(lines) for graph, lines in sorted(change.add.items())}
+            removed = {graph: _triples(lines) for graph, lines in sorted(change.remove.items())}
+            drop = set(before) - set(change.graphs) if change.full else set(change.drop)
+            after: dict[str, str | None] = {g: d for g, d in before.items() if g not in drop}
+            after.update(digests)
+            after.update({graph: None for graph in [*added, *removed] if graph not in replaced})
             manifest = dict(change.manifest)
             if change.files is not None:
                 manifest["files"] = change.files(new / "files")
-            (new / "graphs.json").write_text(json.dumps(sorted(after)), "utf-8")
-            # made in full before anything is sent: a graph that is not N-Triples stops the write here
-            for method, graph, payload in _writes(change, drop, new.name, self.batch, self.graph_store is not None):
+            (new / "graphs.json").write_text(json.dumps(after, sort_keys=True), "utf-8")
+            writes = _writes(replaced, added, removed, drop, new.name, self.batch, self.graph_store is not None)
+            for method, graph, payload in writes:
                 if method == "update":
                     self._update(payload)
                 else:
@@ -264,7 +273,7 @@ class RemoteStore(WritableStore):
                         what=WRITE_FAILED,
                     )
             if self._prologue():
-                (new / "foreign.json").write_text(json.dumps(self._foreign(after)), "utf-8")
+                (new / "foreign.json").write_text(json.dumps(self._foreign(set(after))), "utf-8")
             self._generations.publish(new, manifest)
 
     def _update(self, body: str) -> None:
@@ -347,14 +356,21 @@ def _triples(ntriples: str) -> list[str]:
     return [f"{t} ." for t in ox.parse(ntriples.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)]
 
 
-def _writes(change: Change, drop: set[str], version: str, batch: int, graph_store: bool) -> list[tuple[str, str, str]]:
+def _writes(
+    replaced: dict[str, list[str]],
+    added: dict[str, list[str]],
+    removed: dict[str, list[str]],
+    drop: set[str],
+    version: str,
+    batch: int,
+    graph_store: bool,
+) -> list[tuple[str, str, str]]:
     """The requests that make the store hold the changed state: ("update", "", SPARQL Update), or ("PUT" / "POST",
-    graph, N-Triples) for the Graph Store Protocol. A change of up to ``batch`` triples is one update request. A
-    larger one starts by marking the state as being written and ends by naming it; each graph is replaced by one PUT
-    when the store has the Graph Store Protocol, else by update requests of up to ``batch`` triples."""
-    replaced = {graph: _triples(lines) for graph, lines in sorted(change.graphs.items())}
-    added = {graph: _triples(lines) for graph, lines in sorted(change.add.items())}
-    removed = {graph: _triples(lines) for graph, lines in sorted(change.remove.items())}
+    graph, N-Triples) for the Graph Store Protocol. ``replaced`` gives graphs' new content, ``added`` and
+    ``removed`` triples to add to or remove from a graph, ``drop`` graphs to delete. A change of up to ``batch``
+    triples is one update request. A larger one starts by marking the state as being written and ends by naming
+    it; each graph is replaced by one PUT when the store has the Graph Store Protocol, else by update requests of
+    up to ``batch`` triples."""
     total = sum(len(t) for part in (replaced, added, removed) for t in part.values())
     drops = [f"DROP SILENT GRAPH <{graph}>" for graph in sorted(drop - set(replaced))]
     deletions = [
@@ -385,6 +401,10 @@ def _writes(change: Change, drop: set[str], version: str, batch: int, graph_stor
                     writes.append(("update", "", " ;\n".join(part)))
     writes.append(("update", "", _marker(version)))
     return writes
+
+
+def _digest(triples: list[str]) -> str:
+    return hashlib.sha256("\n".join(sorted(triples)).encode("utf-8")).hexdigest()
 
 
 def _blocks(triples: list[str]) -> Iterator[str]:
