@@ -5,11 +5,13 @@ error and changes nothing."""
 from __future__ import annotations
 
 import json
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from click.testing import CliRunner
 from flask.testing import FlaskClient
 from rdflib import DCTERMS, Graph
 from rdflib.compare import isomorphic
@@ -21,7 +23,7 @@ from publisher.store import Change, WritableStore, open_store
 from publisher.store.remote import RemoteStore
 from publisher.web import create_app
 from tests import remote_backend as virtuoso
-from tests.conftest import SEED_IRI, seed_data, with_new_sentence
+from tests.conftest import SEED_IRI, cli_build, free_port, run, seed_data, serving, with_new_sentence
 
 RELEASE_DOC = SEED_IRI.replace("/id/", "/doc/")
 AREA = "http://localhost:8080/id/bezirk/treptow-koepenick"
@@ -280,3 +282,36 @@ def test_a_graph_written_again_with_the_same_content_is_not_sent(tmp_path: Path)
         store.apply(Change(graphs=graphs, full=True, manifest={"n": 2}))
         assert store.manifest() == {"n": 2} and store.count() == 1
         assert sent and max(sent) < 1000  # the marker and the questions, not the 5,000 characters of the graph
+
+
+def test_the_command_line_builds_into_virtuoso_and_the_production_server_serves_it(
+    tmp_path: Path, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a user does: the settings in the environment, `publisher build --store URL`, `publisher stats`, then
+    `publisher serve --production --store URL`, asked over HTTP, SPARQL included."""
+    with virtuoso.emptied() as running:
+        environment = {
+            "PUBLISHER_STORE_UPDATE": running.update_url,
+            "PUBLISHER_STORE_GRAPHS": running.gsp_url,
+            "PUBLISHER_STORE_USER": running.user,
+            "PUBLISHER_STORE_PASSWORD": running.password,
+            "PUBLISHER_STORE_FILES": str(tmp_path / "files"),
+        }
+        for name, value in environment.items():
+            monkeypatch.setenv(name, value)
+        built = cli_build(runner, seed_data(tmp_path), running.query_url)  # type: ignore[arg-type]
+        assert built.exit_code == 0 and "store updated" in built.output, built.output
+        stats = run(runner, "stats", "--store", running.query_url, "--format", "json")
+        assert stats.exit_code == 0 and json.loads(stats.stdout)["releases"] == 1, stats.output
+        with serving(running.query_url, free_port(), tmp_path / "serve.log", "--production", "--workers", "2") as base:
+            with urllib.request.urlopen(
+                urllib.request.Request(base + path(RELEASE_DOC), headers={"Accept": "text/turtle"})
+            ) as answer:
+                graph = Graph().parse(data=answer.read(), format="turtle")
+            assert len(graph) > 20
+            query = quote("SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://schema.org/NewsArticle> }")
+            request = urllib.request.Request(
+                f"{base}/sparql?query={query}", headers={"Accept": "application/sparql-results+json"}
+            )
+            with urllib.request.urlopen(request) as answer:
+                assert json.loads(answer.read())["results"]["bindings"][0]["n"]["value"] == "1"

@@ -180,7 +180,11 @@ class RemoteStore(WritableStore):
         return next((str(row["v"].value) for row in result), None)
 
     def close(self) -> None:
+        """Close the connections; the store opens new ones when it is used again (in a forked server worker, say:
+        connections must not be shared across a fork)."""
         self._session.close()
+        self._session = requests.Session()
+        self._challenged.clear()
 
     def _prologue(self) -> str:
         """What a query to Virtuoso starts with: the graphs that are not the publisher's are left out of its default
