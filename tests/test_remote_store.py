@@ -24,6 +24,7 @@ from publisher.store.remote import RemoteStore
 from publisher.web import create_app
 from tests import remote_backend as virtuoso
 from tests.conftest import SEED_IRI, cli_build, free_port, run, seed_data, serving, with_new_sentence
+from tests.virtuoso import Virtuoso
 
 RELEASE_DOC = SEED_IRI.replace("/id/", "/doc/")
 AREA = "http://localhost:8080/id/bezirk/treptow-koepenick"
@@ -190,32 +191,40 @@ def test_an_unreachable_store_is_named(config: Config, tmp_path: Path) -> None:
     assert "unreachable" in answer.get_data(as_text=True)
 
 
+#: Four graphs of three triples each.
+GRAPHS = {
+    f"http://example.org/graph/{n}": "".join(
+        f'<http://example.org/s{n}-{i}> <http://schema.org/name> "Name {n}-{i} äöü" .\n' for i in range(3)
+    )
+    for n in range(4)
+}
+
+
+def in_parts(running: Virtuoso, tmp_path: Path, graph_store: bool) -> RemoteStore:
+    """A store on ``running`` that writes at most two triples per update request."""
+    return RemoteStore(
+        running.query_url,
+        tmp_path / "files",
+        update=running.update_url,
+        graph_store=running.gsp_url if graph_store else None,
+        user=running.user,
+        password=running.password,
+        batch=2,
+    )
+
+
 @pytest.mark.parametrize("graph_store", [True, False], ids=["graph-store-protocol", "sparql-update"])
 def test_a_large_change_is_written_in_parts(tmp_path: Path, graph_store: bool) -> None:
-    graphs = {
-        f"http://example.org/graph/{n}": "".join(
-            f'<http://example.org/s{n}-{i}> <http://schema.org/name> "Name {n}-{i} äöü" .\n' for i in range(3)
-        )
-        for n in range(4)
-    }
     with virtuoso.emptied() as running:
-        store = RemoteStore(
-            running.query_url,
-            tmp_path / "files",
-            update=running.update_url,
-            graph_store=running.gsp_url if graph_store else None,
-            user=running.user,
-            password=running.password,
-            batch=2,
-        )
+        store = in_parts(running, tmp_path, graph_store)
         sent: list[str] = []
         store._session.hooks["response"].append(lambda answer, **_: sent.append(answer.request.method))
-        store.apply(Change(graphs=graphs, full=True, manifest={"n": 1}))
+        store.apply(Change(graphs=GRAPHS, full=True, manifest={"n": 1}))
         assert store.count() == 12 and store.stored_version() == store.version()
         assert sent.count("PUT") == (4 if graph_store else 0)
         rows = store.select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g")
-        assert rows == [{"g": graph, "n": "3"} for graph in sorted(graphs)]
-        store.apply(Change(graphs={"http://example.org/graph/0": graphs["http://example.org/graph/1"]}, full=True))
+        assert rows == [{"g": graph, "n": "3"} for graph in sorted(GRAPHS)]
+        store.apply(Change(graphs={"http://example.org/graph/0": GRAPHS["http://example.org/graph/1"]}, full=True))
         assert store.count() == 3 and store.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }") == [
             {"g": "http://example.org/graph/0"}
         ]
@@ -225,28 +234,13 @@ def test_an_interrupted_write_is_recognised(tmp_path: Path) -> None:
     """A change larger than the batch goes in several requests; when one of them fails, the local state stays,
     the store's marker says a write was interrupted, the next incremental write is refused saying so, and a full
     write puts everything right."""
-    graph_store = False
-    graphs = {
-        f"http://example.org/graph/{n}": "".join(
-            f'<http://example.org/s{n}-{i}> <http://schema.org/name> "Name {n}-{i} äöü" .\n' for i in range(3)
-        )
-        for n in range(4)
-    }
     with virtuoso.emptied() as running:
-        store = RemoteStore(
-            running.query_url,
-            tmp_path / "files",
-            update=running.update_url,
-            graph_store=running.gsp_url if graph_store else None,
-            user=running.user,
-            password=running.password,
-            batch=2,
-        )
-        store.apply(Change(graphs=graphs, full=True, manifest={"n": 1}))
+        store = in_parts(running, tmp_path, graph_store=False)
+        store.apply(Change(graphs=GRAPHS, full=True, manifest={"n": 1}))
         assert store.count() == 12 and store.stored_version() == store.version()
         version = store.version()
         # Virtuoso refuses an integer that is none: the write fails half-way
-        broken = {graph: lines.replace("Name", "Neu") for graph, lines in graphs.items()}
+        broken = {graph: lines.replace("Name", "Neu") for graph, lines in GRAPHS.items()}
         broken["http://example.org/graph/3"] = (
             '<http://example.org/x> <http://schema.org/size> "gross"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
         )
@@ -255,8 +249,8 @@ def test_an_interrupted_write_is_recognised(tmp_path: Path) -> None:
         assert store.version() == version and store.manifest() == {"n": 1}
         assert store.stored_version() == "writing " + version[:-1] + str(int(version[-1]) + 1)
         with pytest.raises(StoreError, match="a build was interrupted while writing"):
-            store.apply(Change(add={"http://example.org/graph/1": graphs["http://example.org/graph/2"]}))
-        store.apply(Change(graphs=graphs, full=True, manifest={"n": 3}))
+            store.apply(Change(add={"http://example.org/graph/1": GRAPHS["http://example.org/graph/2"]}))
+        store.apply(Change(graphs=GRAPHS, full=True, manifest={"n": 3}))
         assert store.count() == 12 and store.stored_version() == store.version()
         assert store.manifest() == {"n": 3}
         assert not store.ask('ASK { ?s <http://schema.org/name> ?n FILTER(STRSTARTS(?n, "Neu")) }')

@@ -19,13 +19,14 @@ import pyoxigraph as ox
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 RESULTS_NS = "http://www.w3.org/2005/sparql-results#"
-
-_BOOLEAN = {
+#: SELECT and ASK results formats, by their short names.
+RESULT_FORMATS = {
     "json": ox.QueryResultsFormat.JSON,
     "xml": ox.QueryResultsFormat.XML,
     "csv": ox.QueryResultsFormat.CSV,
     "tsv": ox.QueryResultsFormat.TSV,
 }
+
 GRAPH_FORMATS = {
     "turtle": ox.RdfFormat.TURTLE,
     "jsonld": ox.RdfFormat.JSON_LD,
@@ -48,7 +49,7 @@ def capped(items: Iterable[Any], cap: int) -> tuple[list[Any], bool]:
 
 
 def write_boolean(result: ox.QueryBoolean, fmt: str) -> bytes:
-    return result.serialize(format=_BOOLEAN[fmt]) or b""
+    return result.serialize(format=RESULT_FORMATS[fmt]) or b""
 
 
 def write_graph(triples: list[ox.Triple], fmt: str, prefixes: dict[str, str]) -> bytes:

@@ -12,13 +12,16 @@ from __future__ import annotations
 import json
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 from rdflib import Literal, URIRef
+
+from publisher.formats import BY_NAME
+from publisher.sparql.results import RESULT_FORMATS
 
 if TYPE_CHECKING:
     from publisher.config import Config
@@ -27,6 +30,21 @@ if TYPE_CHECKING:
 Term = URIRef | Literal
 #: Variable name (without the "?") -> the term it stands for. See ``Store.query``.
 Bindings = Mapping[str, Term]
+
+
+#: The format table's RDF formats, as Oxigraph knows them; the quad formats among them.
+RDF_FORMATS = {name: ox.RdfFormat.from_media_type(fmt.media_type) for name, fmt in BY_NAME.items()}
+QUAD_FORMATS = frozenset({"nq", "trig"})
+
+
+def written(result: ox.QuerySolutions | ox.QueryBoolean | Iterable[ox.Triple], result_format: str) -> bytes:
+    """A query's answer in the format ``Store.query`` was asked for: results as "json" (also for an unknown name),
+    "xml", "csv" or "tsv"; a graph in a format of the format table, Turtle for an unknown name, and N-Triples for a
+    quad format."""
+    if isinstance(result, (ox.QuerySolutions, ox.QueryBoolean)):
+        return result.serialize(format=RESULT_FORMATS.get(result_format, ox.QueryResultsFormat.JSON)) or b""
+    rdf = ox.RdfFormat.N_TRIPLES if result_format in QUAD_FORMATS else RDF_FORMATS.get(result_format)
+    return ox.serialize(result, format=rdf or ox.RdfFormat.TURTLE) or b""
 
 
 def graph_iri(base_uri: str, name: str) -> str:

@@ -18,19 +18,8 @@ from typing import Any
 import pyoxigraph as ox
 
 from publisher.errors import StoreError
-from publisher.formats import BY_NAME
-from publisher.store import Bindings, Change, WritableStore, oxigraph_term
+from publisher.store import QUAD_FORMATS, RDF_FORMATS, Bindings, Change, WritableStore, oxigraph_term, written
 from publisher.store.generations import Generations
-
-_RESULT = {
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-}
-#: The format table's RDF formats, as Oxigraph knows them.
-_RDF = {name: ox.RdfFormat.from_media_type(fmt.media_type) for name, fmt in BY_NAME.items()}
-_QUAD_FORMATS = {"nq", "trig"}
 
 
 def _quads(graph: str, ntriples: str) -> str:
@@ -93,21 +82,16 @@ class OxigraphStore(WritableStore):
             ox.Variable(name): oxigraph_term(term) for name, term in (bindings or {}).items()
         }
         result = self._store().query(sparql, use_default_graph_as_union=True, substitutions=substitutions or None)
-        if isinstance(result, (ox.QuerySolutions, ox.QueryBoolean)):
-            return result.serialize(format=_RESULT[result_format if result_format in _RESULT else "json"]) or b""
-        rdf = _RDF.get(result_format, ox.RdfFormat.TURTLE)
-        if result_format in _QUAD_FORMATS:
-            rdf = ox.RdfFormat.N_TRIPLES
-        return ox.serialize(result, format=rdf) or b""
+        return written(result, result_format)
 
     def dump(self, rdf_format: str) -> bytes:
-        if rdf_format not in _RDF:
+        if rdf_format not in RDF_FORMATS:
             raise StoreError(f"dump: unknown format '{rdf_format}'")
         store = self._store()
-        if rdf_format in _QUAD_FORMATS:
-            return store.dump(format=_RDF[rdf_format]) or b""
+        if rdf_format in QUAD_FORMATS:
+            return store.dump(format=RDF_FORMATS[rdf_format]) or b""
         triples = store.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
-        return ox.serialize(triples, format=_RDF[rdf_format]) or b""  # type: ignore[arg-type]
+        return ox.serialize(triples, format=RDF_FORMATS[rdf_format]) or b""  # type: ignore[arg-type]
 
     def manifest(self) -> dict[str, Any] | None:
         if self._generations is None:

@@ -34,23 +34,13 @@ import pyoxigraph as ox
 import requests
 
 from publisher.errors import QueryError, StoreError
-from publisher.formats import BY_NAME
 from publisher.sparql.text import read_query
-from publisher.store import Bindings, Change, WritableStore, with_values
+from publisher.store import QUAD_FORMATS, RDF_FORMATS, Bindings, Change, WritableStore, with_values, written
 from publisher.store.generations import Generations
 
 #: The graph that records which generation the store holds, and the graphs that belong to it.
 STATE_GRAPH = "urn:x-publisher:state"
 _VERSION = "urn:x-publisher:version"
-#: Result formats of SELECT and ASK, and how they are asked for.
-_RESULTS = {
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-}
-_RDF = {name: ox.RdfFormat.from_media_type(fmt.media_type) for name, fmt in BY_NAME.items()}
-_QUAD_FORMATS = {"nq", "trig"}
 #: Both answers a query can have: results are asked for as SPARQL JSON, graphs as N-Triples, and written again in
 #: the format wanted by the same serialiser as the embedded store's.
 _RESULTS_ACCEPT = "application/sparql-results+json, application/sparql-results+xml;q=0.9"
@@ -113,10 +103,7 @@ class RemoteStore(WritableStore):
 
     def query(self, sparql: str, result_format: str = "json", bindings: Bindings | None = None) -> bytes:
         result = self.run(with_values(sparql, bindings) if bindings else sparql)
-        if isinstance(result, (ox.QuerySolutions, ox.QueryBoolean)):
-            return result.serialize(format=_RESULTS.get(result_format, ox.QueryResultsFormat.JSON)) or b""
-        rdf = ox.RdfFormat.N_TRIPLES if result_format in _QUAD_FORMATS else _RDF.get(result_format)
-        return ox.serialize(result, format=rdf or ox.RdfFormat.TURTLE) or b""
+        return written(result, result_format)
 
     def run(
         self,
@@ -155,13 +142,13 @@ class RemoteStore(WritableStore):
         raise StoreError(f"store: {self.endpoint} answered with '{media or 'no media type'}', not SPARQL results")
 
     def dump(self, rdf_format: str) -> bytes:
-        if rdf_format not in _RDF:
+        if rdf_format not in RDF_FORMATS:
             raise StoreError(f"dump: unknown format '{rdf_format}'")
         quads = list(self._quads())
-        if rdf_format in _QUAD_FORMATS:
-            return ox.serialize(quads, format=_RDF[rdf_format]) or b""
+        if rdf_format in QUAD_FORMATS:
+            return ox.serialize(quads, format=RDF_FORMATS[rdf_format]) or b""
         triples = {ox.Triple(q.subject, q.predicate, q.object) for q in quads}
-        return ox.serialize(sorted(triples, key=str), format=_RDF[rdf_format]) or b""
+        return ox.serialize(sorted(triples, key=str), format=RDF_FORMATS[rdf_format]) or b""
 
     def count(self) -> int:
         total = 0
