@@ -22,6 +22,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
+from http.client import HTTPMessage
+from typing import Any
 
 import pytest
 
@@ -46,6 +48,15 @@ class VirtuosoError(Exception):
         self.body = body
 
 
+class DigestAuth(urllib.request.HTTPDigestAuthHandler):
+    """urllib's Digest authentication, closing each refused response before it asks again (urllib leaves them
+    open, and their sockets to the garbage collector)."""
+
+    def http_error_401(self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: HTTPMessage) -> Any:
+        fp.close()
+        return super().http_error_401(req, fp, code, msg, headers)
+
+
 @dataclass(frozen=True)
 class Virtuoso:
     """A running Virtuoso: where to query, where to write, and who writes."""
@@ -64,7 +75,7 @@ class Virtuoso:
         if auth:
             passwords = urllib.request.HTTPPasswordMgrWithDefaultRealm()
             passwords.add_password(None, url, self.user, self.password)
-            handlers.append(urllib.request.HTTPDigestAuthHandler(passwords))
+            handlers.append(DigestAuth(passwords))
         opener = urllib.request.build_opener(*handlers)
         request = urllib.request.Request(url, data=data, headers=headers, method=method)
         try:

@@ -6,19 +6,20 @@ graphs (Virtuoso's is; Fuseki's is with ``tdb2:unionDefaultGraph true``). What b
 graphs (the manifest and the files written with it: dumps, search index, change log) lives in a local folder of
 generations (publisher.store.generations), as with the embedded store.
 
-A write replaces the graphs that changed (dropped and inserted again; the entities graph gets its difference), and
-a marker graph records which generation the store holds. A change of up to PUBLISHER_STORE_BATCH triples (a build
-that adds or changes a few releases) is one SPARQL Update request, which the SPARQL 1.1 Update recommendation asks
-a service to treat atomically, and Virtuoso and Fuseki do: a reader sees the old state or the new one, and a
-failed write leaves the old state. A larger change (a first load, a rebuild after the shapes or the base URI
-changed) is several requests, because stores limit what one request may hold (Virtuoso compiles an update request
-into code of at most 32 KB, some 700 triples); each graph is replaced whole by one Graph Store Protocol PUT when
-the store offers it (PUBLISHER_STORE_GRAPHS), else in update requests of up to the batch size. While such a
-change is written, readers of the store may see some graphs new and others old; the marker says "writing"
-meanwhile. Only after the store has accepted the
-last request does the local folder switch to the new generation, so the app's pages, dumps, search index and
-change feed switch together. When store and folder disagree (a write was interrupted, or another publisher writes
-to the same store), the next incremental write is refused with a message saying so.
+A write replaces the graphs whose content changed (dropped and inserted again; the entities graph gets its
+difference); a graph whose content the store holds already is not sent again. A marker graph records which state
+the store holds. A change of up to PUBLISHER_STORE_BATCH triples (a build that adds or changes a few releases) is
+one SPARQL Update request; a larger one (a first load, a rebuild after the base URI changed) is several, because
+stores limit what one request may hold, and each graph is then replaced whole by one Graph Store Protocol PUT when
+the store offers it (PUBLISHER_STORE_GRAPHS). The marker says "writing" from the first request to the last.
+
+How atomic a write is for the store's other readers is the store's: the SPARQL 1.1 Update recommendation asks a
+service to treat each request atomically, and Fuseki (TDB2) runs each request as one transaction; Virtuoso runs
+updates over HTTP in autocommit mode, so its readers see a request's operations as they are done. The publisher's
+own state switches as one: only after the store has accepted the last request does the local folder switch to
+the new generation (pages' caches, dumps, search index, change feed), and a failed write leaves it on the old one.
+When store and folder disagree (a write was interrupted, or another publisher writes to the same store), the next
+incremental write is refused with a message saying so, and a full build writes every graph again.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ _RESULTS_ACCEPT = "application/sparql-results+json, application/sparql-results+x
 _GRAPH_ACCEPT = "application/n-triples, text/plain;q=0.9, text/turtle;q=0.8"
 #: Triples per INSERT DATA operation of a write: Virtuoso compiles each operation to SQL of at most 10,000 lines.
 _TRIPLES_PER_OPERATION = 1_000
+#: Operations per update request at most (Virtuoso refuses some 1,000).
+_OPERATIONS_PER_REQUEST = 200
 WRITE_FAILED = "the write was refused; the published state is still served"
 #: Graph names per query when reading graph by graph (VALUES block).
 _GRAPHS_PER_QUERY = 500
@@ -360,8 +363,8 @@ def _writes(
     graph, N-Triples) for the Graph Store Protocol. ``replaced`` gives graphs' new content, ``added`` and
     ``removed`` triples to add to or remove from a graph, ``drop`` graphs to delete. A change of up to ``batch``
     triples is one update request. A larger one starts by marking the state as being written and ends by naming
-    it; each graph is replaced by one PUT when the store has the Graph Store Protocol, else by update requests of
-    up to ``batch`` triples."""
+    it, and travels in update requests of up to ``batch`` triples, several graphs in one; a graph larger than that
+    is replaced by one PUT when the store has the Graph Store Protocol."""
     total = sum(len(t) for part in (replaced, added, removed) for t in part.values())
     drops = [f"DROP SILENT GRAPH <{graph}>" for graph in sorted(drop - set(replaced))]
     deletions = [
@@ -377,19 +380,26 @@ def _writes(
         return [("update", "", " ;\n".join([*operations, _marker(version)]))]
     writes = [("update", "", _marker(f"writing {version}"))]
     writes += [("update", "", " ;\n".join(part)) for part in _batches([*drops, *deletions], 100)]
+    # graphs up to the batch size travel together, as many as fit in a request; a larger graph goes whole by the
+    # Graph Store Protocol where the store has it, else in requests of its own
+    operations = []
+    size = 0
     for method, graphs in (("PUT", replaced), ("POST", added)):
         for graph, triples in graphs.items():
-            if graph_store:
+            if graph_store and len(triples) > batch:
                 writes.append((method, graph, "\n".join(triples) + "\n"))
                 continue
             for start in range(0, max(len(triples), 1), batch):
-                part = [
-                    f"INSERT DATA {{ GRAPH <{graph}> {{\n{b}\n}} }}" for b in _blocks(triples[start : start + batch])
-                ]
+                part = triples[start : start + batch]
+                if operations and (size + len(part) > batch or len(operations) >= _OPERATIONS_PER_REQUEST):
+                    writes.append(("update", "", " ;\n".join(operations)))
+                    operations, size = [], 0
                 if method == "PUT" and start == 0:
-                    part.insert(0, f"DROP SILENT GRAPH <{graph}>")
-                if part:
-                    writes.append(("update", "", " ;\n".join(part)))
+                    operations.append(f"DROP SILENT GRAPH <{graph}>")
+                operations += [f"INSERT DATA {{ GRAPH <{graph}> {{\n{b}\n}} }}" for b in _blocks(part)]
+                size += len(part)
+    if operations:
+        writes.append(("update", "", " ;\n".join(operations)))
     writes.append(("update", "", _marker(version)))
     return writes
 
