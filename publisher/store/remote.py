@@ -200,7 +200,8 @@ class RemoteStore(WritableStore):
 
     def _foreign(self, ours: set[str]) -> list[str]:
         """The graphs the store holds that are not the publisher's (Virtuoso's system graphs, other data)."""
-        result = self.run("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", everything=True)
+        # GROUP BY, not DISTINCT: Virtuoso answers this in milliseconds, DISTINCT ?g in minutes at 1,000 graphs
+        result = self.run("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", everything=True)
         assert isinstance(result, ox.QuerySolutions)
         return sorted({str(row["g"].value) for row in result} - ours - {STATE_GRAPH})
 
