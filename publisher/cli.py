@@ -483,5 +483,33 @@ def nginx_config_command(listen: str, upstream: str, cache_dir: str, standalone:
     click.echo(nginx_standalone(standalone.resolve(), server) if standalone else server, nl=False)
 
 
+@main.command("export-site")
+@click.argument("folder", type=click.Path(path_type=Path))
+@click.option("--store", "store", help="Store folder (PUBLISHER_STORE).")
+@click.option("--listen", default="80", show_default=True, help="nginx's listen address: a port, or host:port.")
+@click.option(
+    "--upstream",
+    help="host:port of `publisher serve`, which answers /sparql, /api, /fragments, /suche and /validate; "
+    "without it they answer 501.",
+)
+@click.option("--workers", type=int, help="Processes that render the documents; 0 = one per core (PUBLISHER_WORKERS).")
+@click.option("--quiet", "-q", is_flag=True, help="Print nothing on success.")
+def export_site_command(
+    folder: Path, store: str | None, listen: str, upstream: str | None, workers: int | None, quiet: bool
+) -> None:
+    """Write every representation of every published resource, the pages, catalogue, feeds and dumps as static
+    files into FOLDER/current, with FOLDER/nginx.conf, which serves them as the app would.
+
+    A new export replaces the previous one at once, and only when it is complete.
+    """
+    from publisher.export import export_site
+    from publisher.store import open_store
+
+    config = load_config(store=store, workers=workers)
+    report = export_site(config, open_store(config.store), folder, listen=listen, upstream=upstream)
+    if not quiet:
+        click.echo(report.text())
+
+
 if __name__ == "__main__":
     main()

@@ -209,9 +209,19 @@ class ChangeLog:
             at = datetime.strptime(iri.rstrip("/").rsplit("/", 1)[-1], "%Y%m%dT%H%M%SZ").strftime(_TIME)
         except ValueError:
             return None
-        for seq, release in self.db.execute("SELECT seq, iri FROM members WHERE time = ? ORDER BY seq", (at,)):
-            if Member(seq, release, at, None).iri(base) == iri:
-                return self.members(seq, seq)[0]
+        # the resources whose member IRI this can be (by the index), before every member of that time (a build's
+        # members all have its time)
+        path = iri.rstrip("/").rsplit("/", 1)[0].removeprefix(f"{base}ldes/member/")
+        head, _, last = path.rpartition("/")
+        candidates = [f"{base}id/pressemitteilung/{path}", f"{base}id/{path}", f"{base}id/{head}#{last}"]
+        marks = ",".join("?" * len(candidates))
+        for query, parameters in (
+            (f"SELECT seq, iri FROM members WHERE time = ? AND iri IN ({marks}) ORDER BY seq", [at, *candidates]),
+            ("SELECT seq, iri FROM members WHERE time = ? ORDER BY seq", [at]),
+        ):
+            for seq, release in self.db.execute(query, parameters):
+                if Member(seq, release, at, None).iri(base) == iri:
+                    return self.members(seq, seq)[0]
         return None
 
     def last_versions(self, iris: list[str]) -> dict[str, str]:

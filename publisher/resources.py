@@ -136,6 +136,9 @@ class Resources:
         self.page_size = page_size
         # what is sorted once per published state: the resources linking to one, the members of a listing
         self._lists: LruCache[list[Any]] = LruCache(64)
+        # the last descriptions read: a resource is often asked for in several formats in a row (by a harvester,
+        # by the static export), and a description is most of what a document costs
+        self._described: LruCache[tuple[Description | None]] = LruCache(8)
         self._search: tuple[str, int, SearchIndex | None] | None = None
         self._search_lock = threading.Lock()
 
@@ -150,7 +153,11 @@ class Resources:
 
         Every query is bound to the resources it asks about (no pattern is evaluated over the whole store), so a
         description costs about the same in a store of a thousand releases as in one of a hundred thousand;
-        only the list of what links to the resource grows with it."""
+        only the list of what links to the resource grows with it. The graph is shared: read it, never change it."""
+        key = (self.store.version(), iri, page)
+        return self._described.get_or_make(key, lambda: (self._describe(iri, page),))[0]
+
+    def _describe(self, iri: str, page: int) -> Description | None:
         own = self._closure(iri)
         subject = URIRef(iri)
         if not any(True for _ in own.triples((subject, None, None))):
