@@ -10,15 +10,33 @@ sides of the comparison, and the difference is what HTTP adds.
 from __future__ import annotations
 
 import multiprocessing
+import resource
 import time
 from multiprocessing.connection import Connection
+from pathlib import Path
 
 from publisher.sparql.endpoint import PREFIXES
 from publisher.sparql.worker import Answer, Failure, Job, execute, open_state
 
 
-def _serve(connection: Connection, folder: str, in_memory: bool) -> None:
-    engine = open_state(folder, in_memory)
+def _rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _serve(connection: Connection, folder: str, in_memory: bool, memory_limit: int) -> None:
+    if memory_limit:
+        # the limit the endpoint's query worker sets on itself (PUBLISHER_SPARQL_WORKER_MEMORY)
+        resource.setrlimit(resource.RLIMIT_DATA, (memory_limit, memory_limit))
+    started = time.perf_counter()
+    try:
+        engine = open_state(folder, in_memory)
+    except (MemoryError, OSError) as exc:
+        connection.send(("failed", f"{type(exc).__name__}: {exc}", _rss_mib()))
+        return
+    connection.send(("ready", time.perf_counter() - started, _rss_mib()))
     while True:
         job: Job | None = connection.recv()
         if job is None:
@@ -29,15 +47,30 @@ def _serve(connection: Connection, folder: str, in_memory: bool) -> None:
 
 
 class DirectRunner:
-    """A process that runs jobs on the store in ``folder`` (or on its copy in memory) and says how long each took."""
+    """A process that runs jobs on the store in ``folder`` (or on its copy in memory) and says how long each took.
 
-    def __init__(self, folder: str, in_memory: bool) -> None:
+    ``open_seconds`` is how long opening the state took (copying it, for a copy in memory) and ``open_rss_mib`` the
+    process's resident memory then; with ``memory_limit`` (bytes), the process limits its data segment as the
+    endpoint's query worker does, and ``failure`` says why opening the state failed under that limit."""
+
+    def __init__(self, folder: str, in_memory: bool, memory_limit: int = 0) -> None:
         self._connection, theirs = multiprocessing.get_context("spawn").Pipe()
         self._process = multiprocessing.get_context("spawn").Process(
-            target=_serve, args=(theirs, folder, in_memory), daemon=True
+            target=_serve, args=(theirs, folder, in_memory, memory_limit), daemon=True
         )
         self._process.start()
         theirs.close()
+        self.failure = ""
+        self.open_seconds = 0.0
+        try:
+            state, value, self.open_rss_mib = self._connection.recv()
+        except EOFError:
+            self._process.join(timeout=30)
+            state, value, self.open_rss_mib = "failed", f"exit code {self._process.exitcode}", 0.0
+        if state == "ready":
+            self.open_seconds = float(value)
+        else:
+            self.failure = str(value)
 
     def run(self, job: Job) -> tuple[float, Answer | Failure]:
         """Seconds the job took (the query and writing its answer), and its outcome."""
@@ -46,6 +79,7 @@ class DirectRunner:
         return float(seconds), outcome
 
     def close(self) -> None:
-        self._connection.send(None)
+        if not self.failure:
+            self._connection.send(None)
         self._process.join(timeout=30)
         self._connection.close()

@@ -9,8 +9,9 @@ from pathlib import Path
 
 HEADER = """# Benchmarks
 
-Each section below is rewritten by the command it names; the others stay as they are. All figures were
-measured on the machine each section names, medians over the runs it states."""
+`python -m bench` runs every benchmark and rewrites every section below; each section is also rewritten by the
+command it names, and the others stay as they are. All figures were measured on the machine each section names,
+medians over the runs it states."""
 
 
 def machine() -> str:

@@ -164,21 +164,34 @@ class Cache:
         return {key: row[5] for key, row in self.get(keys, release=True).items()}
 
     def put(self, states: Iterable[SourceState]) -> None:
+        # one row at a time, and the texts as copies: SQLite takes a str as UTF-8, and CPython keeps the UTF-8 of
+        # a str with umlauts with the str for as long as it lives; for the states' own texts, that would be as
+        # much memory again as they take (gigabytes at 100,000 releases)
         self.db.executemany(
             "INSERT OR REPLACE INTO extracted VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                (s.key, s.identifier, s.iri, s.release_nt, s.entity_nt, json.dumps(s.new_entities), s.validated)
+            (
+                (
+                    s.key,
+                    s.identifier,
+                    s.iri,
+                    _copy(s.release_nt),
+                    _copy(s.entity_nt),
+                    json.dumps(s.new_entities),
+                    s.validated,
+                )
                 for s in states
-            ],
+            ),
         )
         self.db.commit()
 
-    def put_chunks(self, chunks: Iterable[tuple[str, Chunk]]) -> None:
+    def put_chunks(self, chunks: Iterable[tuple[str, Chunk]], commit: bool = True) -> None:
+        """Keep dump chunks; without ``commit``, in the transaction that the next commit (or none) ends."""
         self.db.executemany(
             "INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?)",
             [(self._chunk_key(key), c.nt_gz, c.turtle, c.jsonld) for key, c in chunks],
         )
-        self.db.commit()
+        if commit:
+            self.db.commit()
 
     def chunks(self, keys: list[str]) -> Iterator[Chunk]:
         """The dump chunks of ``keys``, in that order (every key must be there)."""
@@ -200,6 +213,11 @@ class Cache:
 
     def close(self) -> None:
         self.db.close()
+
+
+def _copy(text: str) -> str:
+    """A new str equal to ``text`` (slicing or ``str()`` would give ``text`` itself)."""
+    return text.encode("utf-8").decode("utf-8")
 
 
 @dataclass
@@ -501,7 +519,8 @@ def build(config: Config, store: WritableStore, progress: bool = False) -> Build
         # extract, map and validate what changed, in parallel
         _prepare_workers(config, reference, (extraction_fp, validation_fp))
         phase("prepare")
-        batches = _batches(todo, config.workers, 40)
+        # up to 200 releases per batch: each validation has a fixed cost, a tenth of the work at 40 per batch
+        batches = _batches(todo, config.workers, 200)
         bar = tqdm(
             total=len(todo), desc="extract+validate", unit="release", disable=not progress or not todo, leave=False
         )
@@ -518,6 +537,13 @@ def build(config: Config, store: WritableStore, progress: bool = False) -> Build
                     state.key, state.name, state.size, state.mtime = known.key, known.name, known.size, known.mtime
                     state.validated = validation_fp
                     states[path] = state
+            # the dump chunks go to the cache as they come (committed with the rest below, or not at all): held
+            # until the end, they would be a third of what a large build keeps in memory
+            fresh_chunks = [(s.key, s.chunk) for _p, s, _e in results if s is not None and s.chunk is not None]
+            cache.put_chunks(fresh_chunks, commit=False)
+            for _path, state, _error in results:
+                if state is not None:
+                    state.chunk = None
         bar.close()
         fresh = {p for p in todo if p in states}
         report.extracted = report.validated = len(fresh)

@@ -1,0 +1,264 @@
+"""Embedded store against Virtuoso: the same build, queries and pages on the publisher's two store backends.
+
+    python -m bench.virtuoso [--sizes 1000] [--runs 20] [--requests 100] [--output BENCHMARKS.md]
+
+Needs Debian's virtuoso-opensource (virtuoso-t, isql-vt). Starts a Virtuoso of its own with ``.ci/virtuoso start``
+(own ini file and database folder in a temporary folder, loopback only) and stops it at the end. For each size, the
+synthetic releases of the build benchmark are built, as whole ``publisher build`` processes, into a fresh embedded
+store and into Virtuoso (``--store`` its SPARQL endpoint, with PUBLISHER_STORE_UPDATE, PUBLISHER_STORE_USER,
+PUBLISHER_STORE_PASSWORD and PUBLISHER_STORE_FILES). Then ``publisher serve --production`` with
+PUBLISHER_RESPONSE_CACHE=0 on each store answers, in rounds of one request to each so that both see the machine in
+the same state: the six typical SPARQL queries of bench/sparql.py at ``/sparql`` (the remote store forwards them to
+Virtuoso), and resource pages (a release as HTML and as Turtle, a district, the organisation most releases link to).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from bench.build import build_command, releases, run
+from bench.http import free_port, wait_for
+from bench.pages import choose_pages
+from bench.report import machine, write_section
+from bench.sparql import EMPTY, QUERIES, RESULTS_JSON, TURTLE, Client, base_uri, count, engine_folder, newest_release
+from bench.sparql import stop as stop_server
+from publisher.config import load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+COMMAND = "python -m bench.virtuoso"
+BACKENDS = ("embedded (Oxigraph)", "Virtuoso (remote)")
+
+
+@dataclass
+class Row:
+    """One query or page: seconds of each request per backend, and the size of each backend's answer."""
+
+    name: str
+    seconds: dict[str, list[float]] = field(default_factory=dict)
+    sizes: dict[str, int] = field(default_factory=dict)
+    failure: str = ""
+
+    def median_ms(self, backend: str) -> float:
+        return float(statistics.median(self.seconds[backend])) * 1000
+
+
+@dataclass
+class SizeResult:
+    size: int
+    triples: int
+    build_seconds: dict[str, float]
+    build_peak_mib: dict[str, float]
+    queries: list[Row]
+    pages: list[Row]
+
+
+def virtuoso_version() -> str:
+    output = subprocess.run(["virtuoso-t", "-?"], capture_output=True, text=True, check=False)
+    for line in (output.stdout + output.stderr).splitlines():
+        if "Version" in line:
+            return "Virtuoso " + line.split("Version", 1)[1].split()[0]
+    return "Virtuoso (version unknown)"
+
+
+def start_virtuoso(folder: Path) -> dict[str, str]:
+    """Virtuoso of its own in ``folder`` (.ci/virtuoso); the publisher's settings that point a store at it."""
+    subprocess.run([sys.executable, str(ROOT / ".ci" / "virtuoso"), "start", str(folder)], check=True)
+    variables: dict[str, str] = {}
+    for line in (folder / "env").read_text("ascii").splitlines():
+        name, _, value = line.removeprefix("export ").partition("=")
+        variables[name] = shlex.split(value)[0]
+    return {
+        "PUBLISHER_STORE": variables["PUBLISHER_TEST_VIRTUOSO"],
+        "PUBLISHER_STORE_UPDATE": variables["PUBLISHER_TEST_VIRTUOSO_UPDATE"],
+        "PUBLISHER_STORE_USER": variables["PUBLISHER_TEST_VIRTUOSO_USER"],
+        "PUBLISHER_STORE_PASSWORD": variables["PUBLISHER_TEST_VIRTUOSO_PASSWORD"],
+    }
+
+
+def stop_virtuoso(folder: Path) -> None:
+    subprocess.run([sys.executable, str(ROOT / ".ci" / "virtuoso"), "stop", str(folder)], check=False)
+
+
+def serve(store: str, port: int, environment: dict[str, str]) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "publisher.cli", "serve", "--production", "--store", store, "--port", str(port)]
+    process = subprocess.Popen(
+        command,
+        env={**os.environ, **environment, "PUBLISHER_RESPONSE_CACHE": "0"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_for(f"http://127.0.0.1:{port}/context.jsonld", seconds=120)
+    return process
+
+
+def compare(name: str, path: str, accept: str, clients: dict[str, Client], runs: int, graph: bool | None = None) -> Row:
+    """Warm-up, then ``runs`` rounds of one request to each backend. ``graph``: count the answer's rows (False)
+    or triples (True), for a query."""
+    row = Row(name)
+    for backend, client in clients.items():
+        try:
+            for _ in range(2):
+                _seconds, body = client.get_path(path, accept)
+        except SystemExit as failure:
+            row.failure = f"{backend}: {str(failure).splitlines()[0]}"
+            return row
+        if graph is not None:
+            row.sizes[backend] = count(body, graph)
+        row.seconds[backend] = []
+    for _ in range(runs):
+        for backend, client in clients.items():
+            row.seconds[backend].append(client.get_path(path, accept)[0])
+    print(
+        f"  {name:45} "
+        + "  ".join(f"{backend} {row.median_ms(backend):8.2f} ms" for backend in clients)
+        + (f"  sizes {row.sizes}" if row.sizes else ""),
+        file=sys.stderr,
+    )
+    return row
+
+
+def measure(size: int, work: Path, folder: Path, settings: dict[str, str], runs: int, requests: int) -> SizeResult:
+    from urllib.parse import urlencode
+
+    data = releases(size, work)
+    embedded = folder / f"embedded-{size}"
+    environment = {**settings, "PUBLISHER_STORE_FILES": str(folder / f"virtuoso-files-{size}")}
+    build_seconds, build_peak = {}, {}
+    for backend, store, extra in (
+        (BACKENDS[0], str(embedded), {}),
+        (BACKENDS[1], settings["PUBLISHER_STORE"], environment),
+    ):
+        result = run(build_command(data, store), extra)
+        if result.exit_code != 0:
+            sys.exit(f"the build of {size} releases into {backend} failed:\n{result.output[-2000:]}")
+        build_seconds[backend], build_peak[backend] = result.seconds, result.peak_mib
+        print(f"{size}: {backend} built in {result.seconds:.1f} s, {result.peak_mib:.0f} MiB", file=sys.stderr)
+    engine = ox.Store.read_only(engine_folder(embedded))
+    base, release = base_uri(embedded), newest_release(engine)
+    pages, _cycle, triples = choose_pages(embedded)
+    ports = {backend: free_port() for backend in BACKENDS}
+    servers = [
+        serve(str(embedded), ports[BACKENDS[0]], {}),
+        serve(settings["PUBLISHER_STORE"], ports[BACKENDS[1]], environment),
+    ]
+    try:
+        clients = {backend: Client(port) for backend, port in ports.items()}
+        queries = [compare(EMPTY, "/sparql?" + urlencode({"query": EMPTY}), RESULTS_JSON, clients, runs, False)]
+        for query in QUERIES:
+            path = "/sparql?" + urlencode({"query": query.query(base, release)})
+            accept = TURTLE if query.graph else RESULTS_JSON
+            queries.append(compare(query.name, path, accept, clients, runs, query.graph))
+        rows = [compare(page.name, page.path, page.accept, clients, requests) for page in pages]
+        for client in clients.values():
+            client.close()
+    finally:
+        for server in servers:
+            stop_server(server)
+    return SizeResult(size, triples, build_seconds, build_peak, queries, rows)
+
+
+def _ms(value: float) -> str:
+    return f"{value:,.0f} ms" if value >= 100 else f"{value:.2f} ms"
+
+
+def _cells(row: Row) -> str:
+    if row.failure:
+        return f"failed ({row.failure}) | | "
+    first, second = (row.median_ms(backend) for backend in BACKENDS)
+    return f"{_ms(first)} | {_ms(second)} | {second / first:.1f}×"
+
+
+def write_report(output: Path, results: list[SizeResult], runs: int, requests: int, command: str) -> None:
+    lines = [
+        "## Embedded store and Virtuoso",
+        "",
+        f"Reproduce with `{command}` (or `python -m bench --only virtuoso`; needs Debian's `virtuoso-opensource`);",
+        "it rewrites this section. A Virtuoso of its own, started by `.ci/virtuoso` (its ini file `.ci/virtuoso.ini`:",
+        "about 170 MB of page cache, 2 threads per query), on the same two cores. The synthetic releases of the build",
+        "benchmark are built by `publisher build` into a fresh embedded store and into Virtuoso (`--store` its SPARQL",
+        "endpoint); then `publisher serve --production` with `PUBLISHER_RESPONSE_CACHE=0` on each store answers, in",
+        "rounds of one request to each: the six typical queries of the SPARQL section at `/sparql` (the remote",
+        "store forwards them to Virtuoso, and writes its answer with the embedded store's writers) and resource",
+        "pages (every page's queries go to the store). Medians; **ratio** is Virtuoso's over the embedded store's.",
+        "",
+        f"Machine: {machine()}; {virtuoso_version()}. Remote store settings: PUBLISHER_STORE_BATCH="
+        f"{load_config().store_batch:,} (triples per update request), the others their defaults.",
+        f"Measured: {time.strftime('%Y-%m-%d')}, {runs} rounds per query and {requests} per page; other work shared"
+        " the machine.",
+    ]
+    for result in results:
+        lines += [
+            "",
+            f"### {result.size:,} releases ({result.triples:,} triples)",
+            "",
+            "Full build: "
+            + "; ".join(
+                f"{backend} {result.build_seconds[backend]:.1f} s (peak RSS {result.build_peak_mib[backend]:,.0f} MiB)"
+                for backend in BACKENDS
+            )
+            + ".",
+            "",
+            f"| query or page | {BACKENDS[0]} | {BACKENDS[1]} | ratio |",
+            "|---|---:|---:|---:|",
+        ]
+        differ = []
+        for row in [*result.queries, *result.pages]:
+            lines.append(f"| {row.name} | {_cells(row)} |")
+            if len(set(row.sizes.values())) > 1:
+                differ.append(f"{row.name} ({', '.join(f'{b}: {n}' for b, n in row.sizes.items())})")
+        lines += [
+            "",
+            "The answers of both backends have the same number of rows (or triples)"
+            + (": except " + "; ".join(differ) if differ else "")
+            + ".",
+        ]
+    lines.append("")
+    write_section(output, "virtuoso", lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000", help="release counts, separated by commas")
+    parser.add_argument("--runs", type=int, default=20, help="rounds per query")
+    parser.add_argument("--requests", type=int, default=100, help="rounds per resource page")
+    parser.add_argument("--work", type=Path, default=ROOT / "var" / "bench")
+    parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
+    args = parser.parse_args(argv)
+    if shutil.which("virtuoso-t") is None:
+        sys.exit("virtuoso-t is not installed (Debian: apt-get install virtuoso-opensource)")
+    with tempfile.TemporaryDirectory(prefix="publisher-virtuoso-bench-") as tmp:
+        folder = Path(tmp)
+        settings = start_virtuoso(folder / "virtuoso")
+        try:
+            results = [
+                measure(int(size), args.work, folder, settings, args.runs, args.requests)
+                for size in args.sizes.split(",")
+            ]
+        finally:
+            stop_virtuoso(folder / "virtuoso")
+    command = COMMAND + "".join(
+        f" {flag} {value}"
+        for flag, value, default in (
+            ("--sizes", args.sizes, "1000"),
+            ("--runs", args.runs, 20),
+            ("--requests", args.requests, 100),
+        )
+        if str(value) != str(default)
+    )
+    write_report(args.output, results, args.runs, args.requests, command)
+
+
+if __name__ == "__main__":
+    main()
