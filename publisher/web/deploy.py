@@ -26,6 +26,8 @@ def nginx_standalone(folder: Path, server: str, workers: int = 1, extra: str = "
         f"    {kind}_temp_path {folder / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
     return f"""worker_processes {workers};
+# compiled regular expressions: the static export's configuration matches paths and Accept headers with them
+pcre_jit on;
 pid {folder / "nginx.pid"};
 error_log {folder / "error.log"};
 events {{ worker_connections 1024; }}
