@@ -34,11 +34,9 @@ from __future__ import annotations
 
 import argparse
 import functools
-import hashlib
 import http.client
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -51,9 +49,8 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 
-import bench.generate as generate_module
+from bench.build import releases
 from bench.direct import DirectRunner
-from bench.generate import generate
 from bench.http import free_port, wait_for
 from bench.report import machine, write_section
 from publisher.config import load_config
@@ -259,12 +256,7 @@ class SizeResult:
 
 def prepare(size: int, work: Path) -> Path:
     """The store of ``size`` synthetic releases, generated and built as the build benchmark does."""
-    data = work / f"releases-{size}"
-    stamp = hashlib.sha256(Path(generate_module.__file__).read_bytes() + str(size).encode()).hexdigest()
-    if not (data / ".generated").is_file() or (data / ".generated").read_text() != stamp:
-        shutil.rmtree(data, ignore_errors=True)
-        generate(size, data)
-        (data / ".generated").write_text(stamp)
+    data = releases(size, work)
     store = work / f"store-{size}"
     started = time.monotonic()
     build = [sys.executable, "-m", "publisher.cli", "build", "--data", str(data), "--store", str(store), "--quiet"]

@@ -99,7 +99,8 @@ def serialize(graph: Graph, name: str) -> str:
     return graph.serialize(format=fmt.rdflib)
 
 
-def _ox_term(term: Any) -> Any:
+def oxigraph_term(term: Any) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """An rdflib term as Oxigraph's; raises ValueError for an IRI that is not one (RFC 3987)."""
     if isinstance(term, URIRef):
         return ox.NamedNode(str(term))
     if isinstance(term, BNode):
@@ -113,7 +114,7 @@ def _ox_term(term: Any) -> Any:
 
 def _ox_triple(triple: Any) -> ox.Triple:
     subject, predicate, obj = triple
-    return ox.Triple(_ox_term(subject), _ox_term(predicate), _ox_term(obj))
+    return ox.Triple(oxigraph_term(subject), oxigraph_term(predicate), oxigraph_term(obj))  # type: ignore[arg-type]
 
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"

@@ -40,9 +40,8 @@ from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, PROV, XSD
 
 from publisher.errors import StoreError
-from publisher.formats import bind_prefixes
+from publisher.formats import bind_prefixes, oxigraph_term
 from publisher.namespaces import PREFIXES
-from publisher.store import oxigraph_term
 
 LOG_NAME = "ldes.sqlite"
 #: The layout of the log's tables; a log of another layout is started again.

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pyoxigraph as ox
 from rdflib import Literal, URIRef
 
-from publisher.formats import BY_NAME
+from publisher.formats import BY_NAME, oxigraph_term
 from publisher.sparql.results import RESULT_FORMATS
 
 if TYPE_CHECKING:
@@ -123,17 +123,6 @@ class Store(ABC):
 
     def close(self) -> None:  # noqa: B027 - most stores hold nothing to release
         """Release what the store holds open."""
-
-
-def oxigraph_term(term: Term) -> ox.NamedNode | ox.Literal:
-    """A bound term as Oxigraph's; raises ValueError for an IRI that is not one (RFC 3987)."""
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if term.language:
-        return ox.Literal(str(term), language=term.language)
-    if term.datatype is not None:
-        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-    return ox.Literal(str(term))
 
 
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)

@@ -18,7 +18,8 @@ from typing import Any
 import pyoxigraph as ox
 
 from publisher.errors import StoreError
-from publisher.store import QUAD_FORMATS, RDF_FORMATS, Bindings, Change, WritableStore, oxigraph_term, written
+from publisher.formats import oxigraph_term
+from publisher.store import QUAD_FORMATS, RDF_FORMATS, Bindings, Change, WritableStore, written
 from publisher.store.generations import Generations
 
 
