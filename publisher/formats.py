@@ -87,16 +87,17 @@ _PREFIX_IRIS = {prefix: str(namespace) for prefix, namespace in PREFIXES.items()
 
 
 def serialize(graph: Graph, name: str) -> str:
-    """A graph in the named format (turtle, jsonld, nt, rdfxml), its triples in sorted order."""
+    """A graph in the named format (turtle, jsonld, nt, rdfxml), its triples in sorted order. The graph is only
+    read (descriptions are shared between a server's threads): JSON-LD is compacted against the context, the
+    other formats get the publisher's prefixes."""
     fmt = BY_NAME[name]
     if fmt.name in _OXIGRAPH_WRITES:
         triples = sorted((_ox_triple(triple) for triple in graph), key=str)
         prefixes = _PREFIX_IRIS if fmt.name != "nt" else None
         return (ox.serialize(triples, format=_OXIGRAPH_WRITES[fmt.name], prefixes=prefixes) or b"").decode("utf-8")
-    bind_prefixes(graph)
     if fmt.name == "jsonld":
         return json.dumps(jsonld_document(graph), ensure_ascii=False, indent=2, sort_keys=True)
-    return graph.serialize(format=fmt.rdflib)
+    return bind_prefixes(graph).serialize(format=fmt.rdflib)
 
 
 def oxigraph_term(term: Any) -> ox.NamedNode | ox.BlankNode | ox.Literal:

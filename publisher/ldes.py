@@ -276,12 +276,6 @@ def stream_graph(base: str, title: str) -> Graph:
     return graph
 
 
-def _term(term: Any) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    return oxigraph_term(term)
-
-
 def _member_quads(member: Member, base: str, number: int) -> tuple[ox.NamedNode, list[ox.Quad]]:
     subject = ox.NamedNode(member.iri(base))
     release = ox.NamedNode(member.release)
@@ -326,7 +320,7 @@ def page_quads(log: ChangeLog, base: str, page: int, page_size: int) -> list[ox.
         graph.add((relation, TREE.path, TIMESTAMP_PATH))
         graph.add((relation, TREE.value, Literal(first.time, datatype=XSD.dateTime)))
         graph.add((relation, TREE.node, page_iri(base, page + 1)))
-    quads = [ox.Quad(_term(s), _term(p), _term(o), ox.DefaultGraph()) for s, p, o in graph]  # type: ignore[arg-type]
+    quads = [ox.Quad(oxigraph_term(s), oxigraph_term(p), oxigraph_term(o), ox.DefaultGraph()) for s, p, o in graph]  # type: ignore[arg-type]
     member_of = ox.NamedNode(str(TREE.member))
     for number, member in enumerate(log.members(page * page_size + 1, (page + 1) * page_size)):
         subject, version = _member_quads(member, base, number)

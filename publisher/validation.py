@@ -71,15 +71,18 @@ def load_graph(paths: Iterable[Path]) -> Graph:
     return graph
 
 
+def short_iri(graph: Graph, iri: URIRef) -> str:
+    """``iri`` as a prefixed name of ``graph``'s prefixes, or in angle brackets when none covers it."""
+    try:
+        return graph.namespace_manager.normalizeUri(iri)
+    except Exception:  # an IRI that no prefix covers
+        return f"<{iri}>"
+
+
 def _short(node: Node | None, graph: Graph) -> str:
     if node is None:
         return "-"
-    if isinstance(node, URIRef):
-        try:
-            return graph.namespace_manager.normalizeUri(node)
-        except Exception:  # an IRI that no prefix covers
-            return f"<{node}>"
-    return str(node)
+    return short_iri(graph, node) if isinstance(node, URIRef) else str(node)
 
 
 class _Parameters(list):  # type: ignore[type-arg]

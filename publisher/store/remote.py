@@ -91,7 +91,8 @@ class RemoteStore(WritableStore):
         #: Virtuoso (told by its Server header): its default graph holds every graph it has, its own system graphs
         #: too, so its queries exclude the graphs that are not the publisher's (Virtuoso's input:...-exclude).
         self._virtuoso: bool | None = None
-        self._excluded: tuple[str, tuple[str, ...]] | None = None
+        #: (the state, the prologue that leaves out the graphs not the publisher's), made once per state
+        self._excluded: tuple[str, str] | None = None
 
     # ------------------------------------------------------------ reading
 
@@ -192,11 +193,12 @@ class RemoteStore(WritableStore):
                 foreign = json.loads(recorded.read_text("utf-8"))
             else:
                 foreign = self._foreign(set())
-            self._excluded = (version, tuple(sorted({*foreign, STATE_GRAPH})))
-        return "".join(
-            f"DEFINE input:default-graph-exclude <{g}> DEFINE input:named-graph-exclude <{g}> "
-            for g in self._excluded[1]
-        )
+            prologue = "".join(
+                f"DEFINE input:default-graph-exclude <{g}> DEFINE input:named-graph-exclude <{g}> "
+                for g in sorted({*foreign, STATE_GRAPH})
+            )
+            self._excluded = (version, prologue)
+        return self._excluded[1]
 
     def _foreign(self, ours: set[str]) -> list[str]:
         """The graphs the store holds that are not the publisher's (Virtuoso's system graphs, other data)."""

@@ -21,7 +21,7 @@ from rdflib.term import Node
 from publisher.errors import NotFoundError
 from publisher.formats import serialize
 from publisher.namespaces import PM
-from publisher.validation import load_graph
+from publisher.validation import load_graph, short_iri
 from publisher.web.http import respond
 from publisher.web.negotiation import BY_SUFFIX, HTML, negotiate, split_suffix
 from publisher.web.state import Rendered, published
@@ -77,10 +77,7 @@ def _short(graph: Graph, node: Node | None) -> str:
     if node is None:
         return ""
     if isinstance(node, URIRef):
-        try:
-            return graph.namespace_manager.normalizeUri(node)
-        except Exception:  # an IRI that no prefix covers
-            return f"<{node}>"
+        return short_iri(graph, node)
     if isinstance(node, BNode):
         items = list(Collection(graph, node)) if graph.value(node, RDF.first) is not None else []
         if items:
