@@ -164,3 +164,9 @@ def test_a_write_that_fails_while_its_files_are_written_changes_nothing(store: W
     assert names(store) == ["A"] and store.manifest() == {"n": 1} and store.version() == version
     store.apply(Change(graphs={G2: B}, manifest={"n": 3}))  # and the next write succeeds
     assert names(store) == ["A", "B"]
+
+
+def test_a_store_url_of_another_scheme_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="neither a folder nor the http"):
+        open_store("ftp://example.org/sparql", writable=True)
+    assert not Path("ftp:").exists()

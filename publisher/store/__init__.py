@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pyoxigraph as ox
 from rdflib import Literal, URIRef
 
+from publisher.errors import StoreError
 from publisher.formats import BY_NAME, oxigraph_term
 from publisher.sparql.results import RESULT_FORMATS
 
@@ -177,6 +178,11 @@ def open_store(location: str, writable: bool = False, settings: Config | None = 
         )
     from publisher.store.oxigraph import OxigraphStore  # the default backend
 
+    if re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", location):
+        raise StoreError(
+            f"store: '{location}' is neither a folder nor the http(s) URL of a SPARQL endpoint "
+            "(setting PUBLISHER_STORE / --store)"
+        )
     if location == ":memory:":
         return OxigraphStore(None)
     return OxigraphStore(Path(location), writable=writable)
