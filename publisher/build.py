@@ -9,11 +9,18 @@ conforms; otherwise the store keeps serving the old one.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import multiprocessing
+import os
+import shutil
 import sqlite3
+import tempfile
+import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,12 +32,13 @@ from rdflib.namespace import RDF
 from publisher import __version__
 from publisher.config import PROJECT_ROOT, Config
 from publisher.dumps import Chunk, make_chunk, write_dumps
-from publisher.errors import DuplicateIdentityError, InputError, PublisherError, StoreError
+from publisher.errors import DuplicateIdentityError, InputError, NotFoundError, PublisherError, StoreError
 from publisher.ingest.mapping import Triple, canonical_lines, graph_of
 from publisher.ldes import entity_descriptions, log_present, with_change_log
 from publisher.search import INDEX_NAME, Document, document_of, fingerprint_of, write_index
 from publisher.search import fingerprint as search_fingerprint
 from publisher.store import Change, WritableStore, graph_iri
+from publisher.store.generations import write_failed
 from publisher.validation import Finding, Validator, add_linked_types, load_graph
 
 
@@ -454,7 +462,13 @@ def _scan(
 
 
 def build(config: Config, store: WritableStore, progress: bool = False) -> BuildReport:
-    """Bring ``store`` up to date with ``config.data_dir``."""
+    """Bring ``store`` up to date with ``config.data_dir``. One build runs on a store at a time: another one
+    running (a ``publisher build`` or a publication over HTTP) is a BuildRunningError."""
+    with build_lock(store):
+        return _build(config, store, progress)
+
+
+def _build(config: Config, store: WritableStore, progress: bool = False) -> BuildReport:
     from tqdm import tqdm
 
     from publisher.ingest.sources import source_paths
@@ -621,6 +635,11 @@ def build(config: Config, store: WritableStore, progress: bool = False) -> Build
             store.apply(change)
             report.written = True
         phase("write")
+    except sqlite3.Error as exc:
+        # the build cache beside the store (a full disk, most likely): nothing was published
+        if not isinstance(store_path, Path):
+            raise
+        raise write_failed(store_path, exc) from None
     finally:
         cache.close()
         report.seconds = time.monotonic() - started
@@ -781,3 +800,126 @@ def _previous_entities(
         lines.update(line for line in row[2].splitlines() if line)
     reference = set(next(nt for g, nt in shared.items() if g.endswith("graph/reference")).splitlines())
     return sorted(lines - reference)
+
+
+# ---------------------------------------------------------------- one build at a time, and one release changed
+
+#: The lock file beside the store that one build holds from reading the sources to publishing the new state, so
+#: that two builds never compute their changes from the same state.
+RUN_LOCK = "run.lock"
+#: The same for stores held in memory, by store.
+_MEMORY_LOCKS: weakref.WeakKeyDictionary[WritableStore, threading.Lock] = weakref.WeakKeyDictionary()
+_MEMORY_LOCKS_GUARD = threading.Lock()
+
+
+class BuildRunningError(StoreError):
+    """Another build holds the store's build lock."""
+
+
+@contextlib.contextmanager
+def build_lock(store: WritableStore, wait: float = 0.0) -> Iterator[None]:
+    """Hold ``store``'s build lock for the block, waiting up to ``wait`` seconds for a build that holds it;
+    then a BuildRunningError. The lock is a file beside the store (released by the system when its holder dies), so
+    builds of several processes (the command line, the workers of a server) take turns."""
+    folder = getattr(store, "path", None)
+    if not isinstance(folder, Path):
+        with _MEMORY_LOCKS_GUARD:
+            lock = _MEMORY_LOCKS.setdefault(store, threading.Lock())
+        acquired = lock.acquire(timeout=wait) if wait > 0 else lock.acquire(blocking=False)
+        if not acquired:
+            raise BuildRunningError("store: the store is being written by another build")
+        try:
+            yield
+        finally:
+            lock.release()
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait
+    with open(folder / RUN_LOCK, "a") as handle:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise BuildRunningError(f"store: {folder} is being written by another build") from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@dataclass
+class ReleaseBuild:
+    """What ``build_with_release`` did."""
+
+    report: BuildReport
+    #: The release file in the data folder: where it is now, or (withdrawn) where it was.
+    path: Path
+    #: Whether the data folder held a release of that name before.
+    existed: bool
+
+    @property
+    def done(self) -> bool:
+        return self.report.exit_code == 0
+
+
+def build_with_release(
+    config: Config, store: WritableStore, name: str, content: bytes | None, wait: float = 0.0
+) -> ReleaseBuild:
+    """Build ``config.data_dir`` with the release file ``name`` added or replaced by ``content`` (None: removed),
+    and change the data folder only when that build succeeded.
+
+    The build reads a staging copy of the data folder (links to its files, and ``content``), under the build lock
+    (waiting up to ``wait`` seconds for another build); when it conforms and the store holds the new state, the
+    file is written into ``releases/`` (its time kept, so the next build does not read it again) or removed.
+    Otherwise the data folder and the store stay as they were. A file of that name in a subfolder of ``releases/``
+    is the one replaced or removed."""
+    from publisher.ingest.sources import source_paths
+
+    releases = config.data_dir / "releases"
+    with build_lock(store, wait):
+        present = source_paths(releases)
+        existing = next((p for p in present if p.name == name), None)
+        if content is None and existing is None:
+            raise NotFoundError(f"no release file {name} in the data folder's releases/")
+        relative = existing.relative_to(releases) if existing is not None else Path(name)
+        staging = Path(tempfile.mkdtemp(prefix="publisher-release-"))
+        try:
+            (staging / "releases").mkdir()
+            (staging / "reference").symlink_to((config.data_dir / "reference").resolve())
+            for path in present:
+                if path.name != name:
+                    link = staging / "releases" / path.relative_to(releases)
+                    link.parent.mkdir(parents=True, exist_ok=True)
+                    link.symlink_to(path.resolve())
+            staged = staging / "releases" / relative
+            staged.parent.mkdir(parents=True, exist_ok=True)
+            if content is not None:
+                staged.write_bytes(content)
+            report = _build(config.with_overrides(data_dir=staging), store)
+            # the errors name files as the data folder's releases/ holds them
+            report.errors = [line.replace(str(staging / "releases"), "releases") for line in report.errors]
+            final = releases / relative
+            if report.exit_code == 0:
+                if content is None:
+                    final.unlink(missing_ok=True)
+                else:
+                    _place(staged, final)
+            return ReleaseBuild(report, final, existing is not None)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _place(staged: Path, final: Path) -> None:
+    """Write ``staged`` to ``final`` in one rename, with its modification time."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    temporary = final.with_name(f".{final.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        shutil.copy2(staged, temporary)
+        with open(temporary, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(temporary, final)
+    finally:
+        temporary.unlink(missing_ok=True)

@@ -398,7 +398,9 @@ def score(folders: tuple[Path, ...], errors: bool, base_uri: str | None, data_di
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Interface to listen on; 0.0.0.0 for every interface."
+)
 @click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on.")
 @click.option("--store", "store", help="Store folder (PUBLISHER_STORE).")
 @click.option(
@@ -460,8 +462,10 @@ def serve(
         target.close()
         run_production(app, host, port, config.workers, threads or DEFAULT_THREADS, access_log)
     else:
+        from publisher.web.server import run_desk
+
         click.echo(f"Serving {config.store} as {config.base_uri} on http://{host}:{port}/", err=True)
-        app.run(host=host, port=port, threaded=True)
+        run_desk(app, host, port)
 
 
 @main.command("nginx-config")

@@ -196,6 +196,25 @@ SETTINGS: tuple[Setting, ...] = (
         "100",
         "Datasets per page of the data catalogue (/catalog?page=N, with Hydra links between the pages).",
     ),
+    Setting(
+        "publish_token",
+        "PUBLISHER_PUBLISH_TOKEN",
+        "",
+        "The bearer token that allows publishing and withdrawing releases over HTTP (/publish/releases/NAME), at "
+        "least 16 characters; empty: publishing over HTTP is off.",
+    ),
+    Setting(
+        "publish_max_body",
+        "PUBLISHER_PUBLISH_MAX_BODY",
+        "262144",
+        "Largest release (bytes) that publishing over HTTP accepts; larger gets 413.",
+    ),
+    Setting(
+        "publish_wait",
+        "PUBLISHER_PUBLISH_WAIT",
+        "60",
+        "Seconds a publication over HTTP waits for a build that is running to end; then 503 with Retry-After.",
+    ),
 )
 
 
@@ -230,6 +249,9 @@ class Config:
     validate_max_body: int
     ldes_page_size: int
     catalog_page_size: int
+    publish_token: str
+    publish_max_body: int
+    publish_wait: float
 
     @property
     def reference_files(self) -> list[Path]:
@@ -304,6 +326,15 @@ def _endpoints(raw: dict[str, object], name: str) -> tuple[str, ...]:
     return tuple(items)
 
 
+def _token(raw: dict[str, object], name: str) -> str:
+    value = str(raw[name])
+    if value and (len(value) < 16 or not value.isascii() or not value.isprintable() or " " in value):
+        raise ConfigError(
+            f"{name}: the token must be at least 16 printable ASCII characters without spaces (setting {_env(name)})"
+        )
+    return value
+
+
 def _build(raw: dict[str, object]) -> Config:
     for name in ("store", "data_dir"):
         if not str(raw[name]).strip():
@@ -337,6 +368,9 @@ def _build(raw: dict[str, object]) -> Config:
         validate_max_body=_whole_number(raw, "validate_max_body", 1024),
         ldes_page_size=_whole_number(raw, "ldes_page_size", 1),
         catalog_page_size=_whole_number(raw, "catalog_page_size", 1),
+        publish_token=_token(raw, "publish_token"),
+        publish_max_body=_whole_number(raw, "publish_max_body", 1024),
+        publish_wait=_seconds(raw, "publish_wait"),
     )
 
 

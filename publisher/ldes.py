@@ -28,7 +28,7 @@ import hashlib
 import shutil
 import sqlite3
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -233,6 +233,18 @@ class ChangeLog:
             found.update((row[0], row[1]) for row in self.db.execute(query, batch))
         return found
 
+    def tombstone(self, iris: Iterable[str]) -> Member | None:
+        """The tombstone of the first of ``iris`` whose last member is one: a release or entity that was published
+        and has been removed since (None when each is published still or never was). One look-up in the index of
+        IRIs per IRI, however long the log."""
+        for iri in iris:
+            row = self.db.execute(
+                "SELECT seq, time, nt IS NULL FROM members WHERE iri = ? ORDER BY seq DESC LIMIT 1", (iri,)
+            ).fetchone()
+            if row is not None and row[2]:
+                return Member(row[0], iri, row[1], None)
+        return None
+
     def close(self) -> None:
         self.db.close()
 
@@ -363,6 +375,15 @@ def with_change_log(
     return write
 
 
+def removal(folder: Path | None, iris: Iterable[str]) -> Member | None:
+    """The tombstone in the change log of the state in ``folder`` that says one of ``iris`` was published and has
+    been removed since (``ChangeLog.tombstone``); None without a log."""
+    if folder is None or not (folder / LOG_NAME).is_file():
+        return None
+    with closing(ChangeLog(folder / LOG_NAME)) as log:
+        return log.tombstone(iris)
+
+
 def log_present(folder: Path | None) -> bool:
     """Whether the state in ``folder`` has a change log of this layout."""
     if folder is None or not (folder / LOG_NAME).is_file():
@@ -382,6 +403,7 @@ __all__ = [
     "page_iri",
     "page_quads",
     "pages",
+    "removal",
     "serialize_page",
     "stream_graph",
     "stream_iri",

@@ -303,6 +303,7 @@ def openapi_document(*, root: str, page_size: int, max_page_size: int, version: 
                 ],
                 "responses": {
                     "200": _ok(f"The {kind.singular}", f"{schema}Detail", paged=False),
+                    "400": _error("A parameter other than format is given, or format is malformed"),
                     "404": _error(f"No {kind.singular} has that id"),
                     "406": _error("Neither JSON nor JSON-LD is acceptable"),
                 },

@@ -178,9 +178,12 @@ def parse_page(path: Path | str, text: str, leading_name: Callable[[str], int] |
             raise InputError(path, "publication date after 'Pressemitteilung vom' is missing or unreadable")
         raise InputError(path, "no publication date: expected 'Pressemitteilung vom DD.MM.YYYY' after the title")
     raw_date = header.group("date").rstrip(",;")
-    if not raw_date[:1].isdigit():
-        raise InputError(path, "publication date after 'Pressemitteilung vom' is missing")
-    raw_date = re.match(r"[0-9.\s]*[0-9]+\.?(?:\s*[A-Za-zÄÖÜäöü]+\.?\s+\d{4})?", raw_date).group(0)  # type: ignore[union-attr]
+    # ASCII digits only: str.isdigit() and \d also take other scripts' digits ("١٧", "１７", "²"), which no date has
+    written = re.match(r"[0-9.\s]*[0-9]+\.?(?:\s*[A-Za-zÄÖÜäöü]+\.?\s+[0-9]{4})?", raw_date)
+    if written is None:
+        problem = f"publication date after 'Pressemitteilung vom' is missing or not in digits 0-9: '{raw_date[:20]}'"
+        raise InputError(path, problem)
+    raw_date = written.group(0)
     published = parse_date(raw_date)
     if published is None:
         raise InputError(path, f"impossible publication date '{raw_date.strip()}' after 'Pressemitteilung vom'")

@@ -75,8 +75,21 @@ def _markdown_to_text(markdown: str) -> str:
     return text.strip()
 
 
+def _one_value(doc: SourceDocument, what: str, value: object) -> str:
+    """A front matter value that must be one value (text, a number or a date), as text.
+
+    A list or mapping is refused before it is ever written out: YAML aliases (``*name``) let a few lines stand for
+    billions of values, and writing them out would take the build's time and memory.
+    """
+    if not isinstance(value, (str, int, float, date)):
+        kind = "mapping" if isinstance(value, dict) else "list" if isinstance(value, list) else type(value).__name__
+        raise InputError(doc.path, f"front matter {what} must be one value, not a {kind}")
+    return str(value).strip()
+
+
 def front_matter_date(doc: SourceDocument, key: str, value: object) -> date:
     """A date of the front matter: YAML's own date (of a date and time, the date), or text as YYYY-MM-DD."""
+    value = value if isinstance(value, date) else _one_value(doc, f"'{key}'", value)
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -101,7 +114,10 @@ def markdown_page(doc: SourceDocument) -> tuple[str, dict[str, object]]:
     except ValueError as exc:  # YAML builds dates while it parses: 2025-02-30 fails there
         raise InputError(doc.path, f"front matter holds an impossible date or time: {exc}") from None
     meta = dict(post.metadata)
-    title = str(meta.get("title") or "").strip()
+    for key in ("title", "number", "image_credit", "publisher"):
+        if meta.get(key) is not None:
+            meta[key] = _one_value(doc, f"'{key}'", meta[key])
+    title = str(meta.get("title") or "")
     if not title:
         raise InputError(doc.path, "front matter has no 'title'")
     if meta.get("date") is None:
@@ -121,7 +137,12 @@ def markdown_page(doc: SourceDocument) -> tuple[str, dict[str, object]]:
     if not isinstance(raw_contacts, list):
         raise InputError(doc.path, "front matter 'contacts' must be a list of contact blocks")
     for block in raw_contacts:
-        lines = block if isinstance(block, list) else str(block).splitlines()
+        if block is None:
+            continue
+        if isinstance(block, list):
+            lines = [_one_value(doc, "'contacts' line", line) for line in block if line is not None]
+        else:
+            lines = _one_value(doc, "'contacts' block", block).splitlines()
         contacts.append("Kontakt\n" + "\n".join(str(line).strip() for line in lines if str(line).strip()))
     text = f"{title}\n\n{header}\n{body}\n\n" + "\n\n".join(contacts)
     return text, meta

@@ -10,10 +10,12 @@ a time: a lock file serialises builds.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
 import os
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -72,10 +74,12 @@ class Generations:
             except BlockingIOError:
                 raise StoreError(f"store: {self.path} is being written by another build") from None
             try:
-                self._clean_leftovers()
+                # numbered before the leftovers go: a name is never used twice, so a process that an interrupted
+                # build left running can never write into the folder of a later generation
                 number = 1 + max(
                     [int(p.name.split("-")[1]) for p in self.path.glob("gen-*") if p.name[4:].isdigit()] or [0]
                 )
+                self._clean_leftovers()
                 new = self.path / f"gen-{number:06d}"
                 new.mkdir()
                 try:
@@ -118,6 +122,19 @@ class Generations:
         leftover = self.path / "current.next"
         if leftover.is_symlink():
             leftover.unlink()
+
+
+def write_failed(folder: Path, exc: BaseException) -> StoreError:
+    """The error for a write into the store folder ``folder`` that the system refused; a full disk says so."""
+    full = (
+        (isinstance(exc, OSError) and exc.errno == errno.ENOSPC)
+        or (isinstance(exc, sqlite3.Error) and getattr(exc, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL)
+        or "no space left on device" in str(exc).lower()
+    )
+    cause = "no space left on device; " if full else ""
+    return StoreError(
+        f"store: {folder}: {cause}the new state could not be written ({exc}); the old state is still served"
+    )
 
 
 def fsync(path: Path) -> None:

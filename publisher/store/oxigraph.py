@@ -7,9 +7,14 @@ flushed, gets its manifest, and only then becomes current.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import multiprocessing
+import os
 import shutil
+import signal
+import sqlite3
+import sys
 import tempfile
 import weakref
 from pathlib import Path
@@ -20,7 +25,10 @@ import pyoxigraph as ox
 from publisher.errors import StoreError
 from publisher.formats import oxigraph_term
 from publisher.store import QUAD_FORMATS, RDF_FORMATS, Bindings, Change, WritableStore, written
-from publisher.store.generations import Generations
+from publisher.store.generations import Generations, write_failed
+
+#: prctl(2): the signal a process gets when its parent ends.
+_PR_SET_PDEATHSIG = 1
 
 
 def _quads(graph: str, ntriples: str) -> str:
@@ -146,10 +154,8 @@ class OxigraphStore(WritableStore):
                     if change.files is not None:
                         manifest["files"] = change.files(new / "files")
                 self._generations.publish(new, manifest)
-            except OSError as exc:
-                raise StoreError(
-                    f"store: {self.path}: the new state could not be written ({exc}); the old state is still served"
-                ) from None
+            except (OSError, sqlite3.Error) as exc:  # the search index and the change log are SQLite
+                raise write_failed(self._generations.path, exc) from None
 
     def _apply_memory(self, change: Change) -> None:
         store = self._memory
@@ -186,7 +192,7 @@ def _start_bulk_load(generation: Path, graphs: dict[str, str]) -> multiprocessin
         for graph, ntriples in graphs.items():
             handle.write(_quads(graph, ntriples))
     loader = multiprocessing.get_context("spawn").Process(
-        target=_load_file, args=(str(generation / "oxigraph"), str(source)), name="publisher-load"
+        target=_load_file, args=(str(generation / "oxigraph"), str(source), os.getpid()), name="publisher-load"
     )
     loader.start()
     return loader
@@ -201,11 +207,22 @@ def _finish_bulk_load(generation: Path, loader: multiprocessing.process.BaseProc
         )
 
 
-def _load_file(database: str, source: str) -> None:
+def _load_file(database: str, source: str, build: int) -> None:
+    _end_with(build)
     store = ox.Store(database)
     # the quads were written by this program from validated triples: no need to check every IRI again
     store.bulk_load(path=source, format=ox.RdfFormat.N_QUADS, lenient=True)
     store.flush()
+
+
+def _end_with(build: int) -> None:
+    """Have the system end this process when the build process ``build`` ends (on Linux): a build killed while
+    the loader works must not leave it writing into a generation folder the next build removes. (Linux sends the
+    signal when the thread that started the loader ends; the build waits for the loader in that thread.)"""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != build:  # the build ended before the request above was made
+        os._exit(1)
 
 
 def _apply_incremental(writer: ox.Store, change: Change) -> None:

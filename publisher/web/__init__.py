@@ -20,6 +20,8 @@ from publisher.web import (
     feeds,
     fragments,
     linked_data,
+    publish,
+    security,
     site,
     sparql,
     validate,
@@ -51,6 +53,7 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Flas
     app.register_blueprint(catalog.bp)
     app.register_blueprint(discovery.bp)
     app.register_blueprint(feeds.bp)
+    app.register_blueprint(publish.bp)
     state.services["sparql.endpoint"] = ("SPARQL-Endpunkt", "SPARQL 1.1 für eigene Abfragen, mit Beispielen")
     state.services["api.docs"] = ("JSON-API", "Pressemitteilungen und was sie nennen, gefiltert, als JSON und JSON-LD")
     state.services["fragments.fragment"] = ("Triple Pattern Fragments", "Tripel nach Muster, seitenweise, für Comunica")
@@ -62,6 +65,7 @@ def create_app(config: Config | None = None, store: Store | None = None) -> Flas
     state.services["feeds.stream"] = ("Änderungs-Feed (LDES)", "Jede Fassung jeder Pressemitteilung, zum Abgleichen")
     state.services["linked_data.context"] = ("JSON-LD-Kontext", "Der @context aller JSON-LD-Dokumente")
     errors.init_app(app)
+    security.init_app(app)
     app.wsgi_app = ResponseMemo(app.wsgi_app, state)  # type: ignore[method-assign]
 
     @app.after_request

@@ -16,6 +16,7 @@ from flask.blueprints import BlueprintSetupState
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_options_header
+from werkzeug.routing import PathConverter
 
 import publisher
 from publisher.api import KINDS, Api, ParameterError
@@ -47,9 +48,17 @@ def _make_api(state: Published) -> Api:
     )
 
 
+class AnyPath(PathConverter):
+    """A path that may hold any character: werkzeug's ``path`` stops at a line break (``%0A`` in the URL), which
+    would leave the request to the app's error handler instead of the API's JSON."""
+
+    regex = "[^/](?s:.)*?"
+
+
 @bp.record_once
 def _setup(setup: BlueprintSetupState) -> None:
     app = setup.app
+    app.url_map.converters["anypath"] = AnyPath  # before the blueprint's rules are added
     app.extensions["publisher.api"] = _make_api(app.extensions["publisher"])
 
 
@@ -156,7 +165,7 @@ def listing(kind: str) -> Response:
     return response
 
 
-@bp.route(f"/api/<any({_KIND_NAMES}):kind>/<path:ident>", methods=["GET", "HEAD"])
+@bp.route(f"/api/<any({_KIND_NAMES}):kind>/<anypath:ident>", methods=["GET", "HEAD"])
 def item(kind: str, ident: str) -> Response:
     unknown = sorted(set(request.args) - {"format"})
     if unknown:
@@ -167,7 +176,7 @@ def item(kind: str, ident: str) -> Response:
     return _body(document, fmt, [])
 
 
-@bp.route("/api/<path:rest>", methods=["GET", "HEAD"])
+@bp.route("/api/<anypath:rest>", methods=["GET", "HEAD"])
 def unknown(rest: str) -> Response:
     raise NotFoundError(f"nothing at /api/{rest}; the API offers /api/{', /api/'.join(KINDS)} (see /api/)")
 

@@ -10,9 +10,11 @@ from urllib.parse import quote, unquote
 from flask import Blueprint, Response, render_template, request
 from rdflib import Graph
 
-from publisher.errors import HttpError, NotFoundError
+from publisher.errors import HttpError, NotFoundError, PublisherError
 from publisher.formats import CONTEXT, jsonld_document, serialize
+from publisher.ldes import removal
 from publisher.resources import Description, is_iri
+from publisher.web.errors import GoneError
 from publisher.web.http import respond
 from publisher.web.negotiation import DOCUMENT_FORMATS, Representation, negotiate, split_suffix
 from publisher.web.pages import Linker, json_ld_script, resource_page
@@ -64,6 +66,14 @@ def candidate_iris(section: str, rest: str, suffix: str | None = None) -> list[s
     return found
 
 
+def missing(iris: list[str], message: str) -> PublisherError:
+    """The error for a thing the store does not describe under any of ``iris``: 410 Gone when the change feed
+    records that one of them was published and has been removed, else 404 (``message``)."""
+    state = published()
+    tombstone = removal(state.store.files_dir(), [iri for iri in iris if is_iri(iri)])
+    return GoneError(tombstone, state.config.base_uri) if tombstone is not None else NotFoundError(message)
+
+
 def _alternates(doc_path: str, current: Representation, query: str) -> list[str]:
     return [
         f'<{doc_path}{f.suffix}{query}>; rel="alternate"; type="{f.media_type}"'
@@ -91,8 +101,9 @@ def rdf_body(graph: Graph, fmt: Representation) -> bytes:
 def thing(rest: str) -> Response:
     """A thing is not a document: 303 See Other to the document about it."""
     resources = published().resources
-    if not any(is_iri(iri) and resources.exists(iri) for iri in candidate_iris("id", rest)):
-        raise NotFoundError(f"no resource {published().config.base_uri}id/{rest}")
+    iris = candidate_iris("id", rest)
+    if not any(is_iri(iri) and resources.exists(iri) for iri in iris):
+        raise missing(iris, f"no resource {published().config.base_uri}id/{rest}")
     query = f"?{request.query_string.decode('latin-1')}" if request.query_string else ""
     target = path_url("doc", rest) + query
     response = Response(f"See {target}\n", status=303, content_type="text/plain; charset=utf-8")
@@ -107,10 +118,11 @@ def document(rest: str) -> Response:
     fmt = negotiate(request.accept_mimetypes, suffix)
     page = page_number()
     state = published()
-    described = (state.resources.describe(iri, page) for iri in candidate_iris("id", path, suffix) if is_iri(iri))
+    iris = candidate_iris("id", path, suffix)
+    described = (state.resources.describe(iri, page) for iri in iris if is_iri(iri))
     description = next((d for d in described if d is not None), None)
     if description is None:
-        raise NotFoundError(f"no resource {state.config.base_uri}id/{path}")
+        raise missing(iris, f"no resource {state.config.base_uri}id/{path}")
     if page > description.pages:
         raise NotFoundError(f"{description.iri}: page {page} does not exist (1 to {description.pages})")
     doc_path = path_url("doc", path)
@@ -168,4 +180,4 @@ def context() -> Response:
     return respond(CONTEXT_DOCUMENT, vary=False)
 
 
-__all__ = ["bp", "candidate_iris", "current_linker", "page_number", "path_url"]
+__all__ = ["bp", "candidate_iris", "current_linker", "missing", "page_number", "path_url"]
