@@ -53,6 +53,7 @@ from publisher.web.feeds import IMMUTABLE_MAX_AGE, PAGE_FORMATS
 from publisher.web.http import EXPOSED
 from publisher.web.linked_data import PATH_SAFE
 from publisher.web.negotiation import ALIASES, DOCUMENT_FORMATS, Representation, negotiate
+from publisher.web.security import NOTHING, REFERRER_POLICY, inline_hashes, page_policy
 
 #: Paths the app computes per request: no static copy can answer them.
 DYNAMIC = ("sparql", "api", "openapi.json", "fragments", "suche", "validate")
@@ -339,7 +340,7 @@ def _write_the_rest(app: Flask, config: Config, store: Store, writer: _Writer, m
             for fmt in PAGE_FORMATS:
                 writer.save(f"/ldes/{number}", f"site/ldes/{number}{fmt.suffix}", fmt.media_type)
     _write_errors(app, root)
-    return _Export(writer.paging, dumps, log_pages)
+    return _Export(writer.paging, dumps, log_pages, page_policy(inline_hashes(app.jinja_env)))
 
 
 @dataclass
@@ -349,6 +350,7 @@ class _Export:
     paging: dict[str, str]
     dumps: dict[str, str]  # name -> Repr-Digest
     log_pages: int
+    policy: str  # the Content-Security-Policy of the app's HTML pages
 
 
 def _write_errors(app: Flask, root: Path) -> None:
@@ -524,6 +526,11 @@ map $arg_page $pub_q {{
 {_quiet_map()}
 # a suffix in the path beats Accept; otherwise the negotiated suffix is added to find the file
 {_choice_maps()}
+# the app's Content-Security-Policy: its pages' own for HTML, nothing at all for the rest
+map $sent_http_content_type $pub_csp {{
+    default "{NOTHING}";
+    "~^text/html" "{export.policy}";
+}}
 map $pub_sfx $pub_error {{
     default $pub_sfx;
     "" $pub_quiet;
@@ -548,6 +555,9 @@ def _headers(
     lines += [
         "add_header Access-Control-Allow-Origin * always;",
         f'add_header Access-Control-Expose-Headers "{EXPOSED}" always;',
+        "add_header Content-Security-Policy $pub_csp always;",
+        "add_header X-Content-Type-Options nosniff always;",
+        f"add_header Referrer-Policy {REFERRER_POLICY} always;",
     ]
     return "\n        ".join(lines)
 

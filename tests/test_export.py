@@ -82,7 +82,18 @@ PATHS = (
     "/dumps/dataset.nt.gz",
 )
 #: Headers the export must send as the app does.
-SAME = ("Location", "Content-Type", "Vary", "Link", "Content-Location", "Last-Modified", "Access-Control-Allow-Origin")
+SAME = (
+    "Location",
+    "Content-Type",
+    "Vary",
+    "Link",
+    "Content-Location",
+    "Last-Modified",
+    "Access-Control-Allow-Origin",
+    "Content-Security-Policy",
+    "X-Content-Type-Options",
+    "Referrer-Policy",
+)
 RDF_TYPES = {
     "text/turtle": "turtle",
     "application/ld+json": "json-ld",
