@@ -47,6 +47,25 @@ TABLES: dict[str, str] = {}
 # ---------------------------------------------------------------- data folders
 
 
+#: A release written in Markdown with front matter, as a press office would write one.
+MARKDOWN = """---
+title: "Neues Nachbarschaftsbüro in Altglienicke"
+date: 2025-03-04
+modified: 2025-03-05
+number: "112/2025"
+image_credit: "BA-TK"
+publisher: "Bezirksamt Treptow-Köpenick"
+contacts:
+  - ["Pressestelle", "Alt-Köpenick 21", "12555 Berlin", "Tel.: (030) 90297 - 2300"]
+---
+Am Freitag, dem 7. März 2025, eröffnet das Team von **BENN Altglienicke** um 15 Uhr sein neues Büro
+am Ehrenfelder Platz 4.
+
+Bezirksbürgermeister Oliver Igel: „Mit dem neuen Büro hat die Nachbarschaft in Altglienicke einen Ort,
+an dem Ideen entstehen können.“
+"""
+
+
 def data_folder(root: Path, *files: tuple[str, str | bytes]) -> Path:
     """A data folder of a test's own under ``root``: the curated reference data and ``files`` as releases."""
     data = root / "data"
@@ -114,6 +133,17 @@ def ask(runner: CliRunner, store: Path, sparql: str) -> bool:
 
 
 # ---------------------------------------------------------------- the server
+
+
+def timed_get(url: str, accept: str, timeout: float = 30) -> tuple[int, bytes, float]:
+    """GET ``url`` over HTTP: the status (errors included), the body and the seconds it took."""
+    started = time.monotonic()
+    request = urllib.request.Request(url, headers={"Accept": accept})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read(), time.monotonic() - started
+    except urllib.error.HTTPError as error:
+        return error.code, error.read(), time.monotonic() - started
 
 
 def free_port() -> int:

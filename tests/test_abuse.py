@@ -45,7 +45,7 @@ from publisher.store import WritableStore, open_store
 from publisher.web import create_app
 from publisher.web.security import inline_hashes
 from publisher.web.server import HEADER_FIELD_LIMIT, HEADER_FIELDS_LIMIT, REQUEST_LINE_LIMIT
-from tests.conftest import SEED, cli_build, data_folder, free_port, run, wait_for
+from tests.conftest import SEED, cli_build, data_folder, free_port, run, timed_get, wait_for
 
 RELEASE_PATH = "/doc/pressemitteilung/2025-01-17-3-bezirkliches-benn-treffen-hat-stattgefunden"
 RELEASE_IRI = "http://localhost:8080" + RELEASE_PATH.replace("/doc/", "/id/")
@@ -279,13 +279,7 @@ def servers(cli_built: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
 
 
 def get(url: str, accept: str = "application/json", timeout: float = 30) -> tuple[int, bytes, float]:
-    started = time.monotonic()
-    request = urllib.request.Request(url, headers={"Accept": accept})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, response.read(), time.monotonic() - started
-    except urllib.error.HTTPError as error:
-        return error.code, error.read(), time.monotonic() - started
+    return timed_get(url, accept, timeout)
 
 
 # ---------------------------------------------------------------- 1. expensive SPARQL

@@ -44,7 +44,7 @@ from publisher.web.fragments import FORMATS as FRAGMENT_FORMATS
 from publisher.web.negotiation import ALIASES, DOCUMENT_FORMATS, Representation
 from publisher.web.sparql import HTML_TYPES, RESULTS_TYPES
 from publisher.web.state import Published
-from tests.conftest import BASE, CORPUS, DATA, HOLDOUT
+from tests.conftest import BASE, CORPUS, DATA, HOLDOUT, MARKDOWN
 
 #: Bounded, reproducible runs; the examples are cheap but many, so no per-example deadline.
 FUZZ = settings(
@@ -71,22 +71,6 @@ REAL_TEXTS = sorted(
 )
 REAL = [path.read_bytes() for path in REAL_TEXTS]
 
-MARKDOWN = """---
-title: "Neues Nachbarschaftsbüro in Altglienicke"
-date: 2025-03-04
-modified: 2025-03-05
-number: "112/2025"
-image_credit: "BA-TK"
-publisher: "Bezirksamt Treptow-Köpenick"
-contacts:
-  - ["Pressestelle", "Alt-Köpenick 21", "12555 Berlin", "Tel.: (030) 90297 - 2300"]
----
-Am Freitag, dem 7. März 2025, eröffnet das Team von **BENN Altglienicke** um 15 Uhr sein neues Büro
-am Ehrenfelder Platz 4.
-
-Bezirksbürgermeister Oliver Igel: „Mit dem neuen Büro hat die Nachbarschaft in Altglienicke einen Ort,
-an dem Ideen entstehen können.“
-"""
 
 #: Characters that make trouble: NUL and other controls, BOMs, bidi and zero-width marks, combining marks,
 #: German letters in both normal forms, quotes of every kind, a character beyond the BMP, line and paragraph

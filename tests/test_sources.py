@@ -14,24 +14,7 @@ from publisher.build import build
 from publisher.config import load_config
 from publisher.namespaces import PM, SDO
 from publisher.store import WritableStore, open_store
-from tests.conftest import SEED, SEED_IRI, data_folder, run
-
-MARKDOWN = """---
-title: "Neues Nachbarschaftsbüro in Altglienicke"
-date: 2025-03-04
-modified: 2025-03-05
-number: "112/2025"
-image_credit: "BA-TK"
-publisher: "Bezirksamt Treptow-Köpenick"
-contacts:
-  - ["Pressestelle", "Alt-Köpenick 21", "12555 Berlin", "Tel.: (030) 90297 - 2300"]
----
-Am Freitag, dem 7. März 2025, eröffnet das Team von **BENN Altglienicke** um 15 Uhr sein neues Büro
-am Ehrenfelder Platz 4.
-
-Bezirksbürgermeister Oliver Igel: „Mit dem neuen Büro hat die Nachbarschaft in Altglienicke einen Ort,
-an dem Ideen entstehen können.“
-"""
+from tests.conftest import MARKDOWN, SEED, SEED_IRI, data_folder, run
 
 
 def built_graph(data: Path, base: str = "http://localhost:8080/") -> tuple[int, str, Graph]:

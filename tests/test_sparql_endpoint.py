@@ -29,7 +29,7 @@ from publisher.config import Config
 from publisher.sparql.examples import EXAMPLES
 from publisher.store import WritableStore, open_store
 from publisher.web import create_app
-from tests.conftest import add_area, free_port, serving
+from tests.conftest import add_area, free_port, serving, timed_get
 
 PREFIX = "PREFIX schema: <https://schema.org/>\nPREFIX pm: <https://w3id.org/pm-berlin/ontology#>\n"
 NEWEST = PREFIX + "SELECT ?r ?d WHERE { ?r a pm:PressRelease ; schema:datePublished ?d } ORDER BY DESC(?d) LIMIT 5"
@@ -345,13 +345,7 @@ def test_protocol_errors(client: FlaskClient) -> None:
 
 
 def _get(url: str, accept: str = "application/sparql-results+json", timeout: float = 30) -> tuple[int, bytes, float]:
-    started = time.monotonic()
-    request = urllib.request.Request(url, headers={"Accept": accept})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, response.read(), time.monotonic() - started
-    except urllib.error.HTTPError as error:
-        return error.code, error.read(), time.monotonic() - started
+    return timed_get(url, accept, timeout)
 
 
 @pytest.fixture
