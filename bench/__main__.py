@@ -1,6 +1,6 @@
 """Run every benchmark of the project, one after the other, and rewrite BENCHMARKS.md.
 
-    python -m bench [--only build,pages,sparql,http,virtuoso] [--sizes 1000,10000,100000] [--runs 3]
+    python -m bench [--only build,pages,sparql,http,virtuoso,load] [--sizes 1000,10000,100000] [--runs 3]
                     [--large-runs 1] [--work var/bench] [--output BENCHMARKS.md]
 
 Each part is a module of its own, also runnable alone, and rewrites its own section of BENCHMARKS.md:
@@ -12,7 +12,9 @@ Each part is a module of its own, also runnable alone, and rewrites its own sect
 * ``http`` (bench/http.py): one release under the production server, behind nginx's cache, and as the static
   export under nginx, against nginx's static ceiling;
 * ``virtuoso`` (bench/virtuoso.py): the embedded store against Virtuoso as a remote store, when Virtuoso is
-  installed.
+  installed;
+* ``load`` (bench/load.py): the production server under a mix of every kind of request for 60 s at 64
+  connections: statuses, latency per kind, memory.
 
 The parts run in that order (the build first: the others use the stores it leaves in var/bench). A part that
 fails is reported at the end, and the others still run; the exit code is 1 when any failed.
@@ -27,7 +29,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PARTS = ("build", "pages", "sparql", "http", "virtuoso")
+PARTS = ("build", "pages", "sparql", "http", "virtuoso", "load")
 
 
 def commands(args: argparse.Namespace) -> dict[str, list[str]]:
@@ -52,6 +54,7 @@ def commands(args: argparse.Namespace) -> dict[str, list[str]]:
         "sparql": [*python, "bench.sparql", "--sizes", args.sizes, *work, *output],
         "http": [*python, "bench.http", *output],
         "virtuoso": [*python, "bench.virtuoso", *work, *output],
+        "load": [*python, "bench.load", *work, *output],
     }
 
 
