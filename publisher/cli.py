@@ -515,5 +515,33 @@ def export_site_command(
         click.echo(report.text())
 
 
+@main.command("geometry")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Data folder whose reference/areas-lor.ttl names the areas (PUBLISHER_DATA).",
+)
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Default: reference/areas-geometry.ttl."
+)
+def geometry_command(folder: Path, data_dir: Path | None, output: Path | None) -> None:
+    """Convert the Bezirk and Prognoseraum outlines in FOLDER (GeoJSON) into the reference data's geometry.
+
+    The same input always gives the same bytes; '-o -' prints the Turtle.
+    """
+    from publisher.geo import convert
+
+    config = load_config(data_dir=data_dir)
+    text = convert(folder, config.data_dir / "reference" / "areas-lor.ttl")
+    if output is not None and str(output) == "-":
+        sys.stdout.write(text)
+        return
+    target = output or config.data_dir / "reference" / "areas-geometry.ttl"
+    target.write_bytes(text.encode("utf-8"))
+    click.echo(f"{target}: {len(text.encode('utf-8')):,} bytes")
+
+
 if __name__ == "__main__":
     main()

@@ -69,7 +69,9 @@ EVIL_LINKS = (JS_IRI, "JAVASCRIPT:alert(4)", "data:text/html,%3Cscript%3Ealert(5
 #: Link schemes a page may use besides its own paths.
 SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 #: Elements no page of the app writes: one in a page came from the data.
-FOREIGN_ELEMENTS = frozenset({"img", "iframe", "object", "embed", "base", "svg", "math", "frame", "meta-refresh"})
+FOREIGN_ELEMENTS = frozenset({"img", "iframe", "object", "embed", "base", "math", "frame", "meta-refresh"})
+#: The pictures the templates draw: every <svg> of a page carries one of these classes (an injected one would not).
+PICTURES = frozenset({"map", "timeline", "relations"})
 DATA_BLOCKS = ("application/ld+json",)
 
 
@@ -89,6 +91,8 @@ class Page(HTMLParser):
         #: every URL an attribute names
         self.links: list[str] = []
         self.elements: set[str] = set()
+        #: the class attribute of each <svg>
+        self.pictures: list[str] = []
         self.text: list[str] = []
         #: values of form fields (a search box shows the text searched for)
         self.values: list[str] = []
@@ -97,6 +101,8 @@ class Page(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.elements.add(tag)
+        if tag == "svg":
+            self.pictures.append(dict(attrs).get("class") or "")
         for name, value in attrs:
             if name.startswith("on") or name == "style":
                 self.inline_attributes.append(f"<{tag} {name}={value!r}>")
@@ -168,6 +174,8 @@ def assert_safe_page(status_and_headers: tuple[int, dict[str, str]], body: str, 
         assert csp_hash(text) in policy.get("style-src", []), f"{where}: a style block the policy does not allow"
     assert not page.inline_attributes, f"{where}: {page.inline_attributes}"
     assert not page.elements & FOREIGN_ELEMENTS, f"{where}: {page.elements & FOREIGN_ELEMENTS}"
+    for classes in page.pictures:
+        assert set(classes.split()) & PICTURES, f"{where}: an <svg> that is none of the pages' pictures ({classes!r})"
     for link in page.links:
         # browsers drop tabs and newlines anywhere in a URL, and spaces around it
         cleaned = re.sub(r"[\t\n\r]", "", link).strip()

@@ -82,6 +82,7 @@ def test_nothing_acceptable_is_406_listing_what_is_available(client: FlaskClient
         "application/n-triples",
         "application/rdf+xml",
         "text/html",
+        "application/geo+json",  # a Bezirk is a place
     }
     for media_type in body["available"]:
         assert media_type in body["error"]

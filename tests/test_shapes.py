@@ -33,6 +33,7 @@ PREFIXES = """\
 @prefix pm:     <https://w3id.org/pm-berlin/ontology#> .
 @prefix xsd:    <http://www.w3.org/2001/XMLSchema#> .
 @prefix ex:     <https://example.org/> .
+@prefix geo:    <http://www.opengis.net/ont/geosparql#> .
 """
 
 #: Linked nodes the examples point to; each is complete, so the background conforms on its own.
@@ -220,6 +221,15 @@ GOVERNMENT_ORGANIZATION = """\
 ex:it a schema:GovernmentOrganization ;
     schema:name "Abteilung Wohnungswesen" ;
     schema:parentOrganization ex:senate .
+"""
+
+GEOMETRY = """\
+ex:it a geo:Geometry ;
+    geo:asWKT "<http://www.opengis.net/def/crs/OGC/1.3/CRS84> POLYGON ((13 52, 14 52, 14 53, 13 52))"^^geo:wktLiteral ;
+    schema:isBasedOn <https://example.org/umrisse.geojson> ;
+    schema:license <http://dcat-ap.de/def/licenses/dl-zero-de/2.0> ;
+    schema:creditText "Geoportal Berlin" ;
+    schema:description "Vereinfacht (Toleranz 10 m)."@de .
 """
 
 IMAGE_OBJECT = """\
@@ -518,6 +528,19 @@ EXAMPLES: dict[str, tuple[str, list[Edit]]] = {
         [
             ("ex:senate", "ex:ngo", "schema:parentOrganization"),
             ("ex:senate", "ex:senate , ex:chancellery", "schema:parentOrganization"),
+        ],
+    ),
+    "Geometry": (
+        GEOMETRY,
+        [
+            ("<http://www.opengis.net/def/crs/OGC/1.3/CRS84> POLYGON", "POLYGON", "geo:asWKT"),
+            ("POLYGON ((13 52, 14 52, 14 53, 13 52))", "POINT (13 52)", "geo:asWKT"),
+            ('"^^geo:wktLiteral', '"', "geo:asWKT"),
+            ("    schema:isBasedOn <https://example.org/umrisse.geojson> ;\n", "", "schema:isBasedOn"),
+            ("<https://example.org/umrisse.geojson>", '"umrisse.geojson"', "schema:isBasedOn"),
+            ("    schema:license <http://dcat-ap.de/def/licenses/dl-zero-de/2.0> ;\n", "", "schema:license"),
+            ('    schema:creditText "Geoportal Berlin" ;\n', "", "schema:creditText"),
+            ('"Vereinfacht (Toleranz 10 m)."@de', '"Vereinfacht."', "schema:description"),
         ],
     ),
     "ImageObject": (

@@ -68,7 +68,7 @@ def test_dump_formats(store: WritableStore) -> None:
 
 
 # Literals as press releases hold them: German text with quotation marks and line breaks, language tags, dates,
-# times with a zone, decimals, a long article body, characters outside the BMP and control characters.
+# times with a zone, decimals, a long article body, characters outside the BMP and control characters, WKT.
 TRICKY = [
     '"Zitat: \\"Wir freuen uns\\" – sagte sie.\\nZweite Zeile\\tTab"@de',
     '"Straße, Köpenick, ÄÖÜ äöü ß 😀"@de-DE',
@@ -78,6 +78,10 @@ TRICKY = [
     '"' + "Langer Text über die Nachbarschaft. " * 600 + '"',
     '"bell \\u0007 and backslash \\\\"',
     '"https://example.org/x"^^<http://www.w3.org/2001/XMLSchema#anyURI>',
+    # an area's outline (GeoSPARQL), its coordinate system named: Virtuoso would turn it into its own geometry type
+    '"<http://www.opengis.net/def/crs/OGC/1.3/CRS84> MULTIPOLYGON(((13.5612345 52.41,13.6 52.41,13.6 52.45,'
+    '13.5612345 52.41)))"^^<http://www.opengis.net/ont/geosparql#wktLiteral>',
+    '"POINT(13.123456 52.4)"^^<http://www.opengis.net/ont/geosparql#wktLiteral>',
 ]
 
 

@@ -1,4 +1,5 @@
-"""Every class and property the publisher uses is defined by schema.org 30.0 or by its own ontology/.
+"""Every class and property the publisher uses is defined by schema.org 30.0, by its own ontology/, or (for area
+geometry) by GeoSPARQL.
 
 schema.org 30.0 is read from the standards folder (``standards`` fixture): a term is defined there when it is
 the subject of a triple in ``schemaorg/30.0/schemaorg-current-https.ttl``. The publisher's own terms are those
@@ -20,6 +21,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH
 
 from publisher.config import PROJECT_ROOT, Config
 from publisher.formats import serialize
+from publisher.geo import GEO
 from publisher.namespaces import PM, SDO
 from publisher.store import WritableStore, graph_iri
 from tests.conftest import DATA, SEED, run
@@ -76,8 +78,12 @@ def schemaorg_terms(schemaorg: Graph) -> set[URIRef]:
     return {s for s in schemaorg.subjects() if isinstance(s, URIRef) and s.startswith(SCHEMA)}
 
 
+#: The GeoSPARQL terms of area geometry, which schema.org has no equivalent for (schema:GeoShape is not WKT).
+GEOSPARQL = {GEO.Geometry, GEO.hasGeometry, GEO.asWKT}
+
+
 def _defined(term: object, schemaorg_terms: set[URIRef]) -> bool:
-    return term in schemaorg_terms or term in PM_TERMS
+    return term in schemaorg_terms or term in PM_TERMS or term in GEOSPARQL
 
 
 def _local(term: object) -> str:

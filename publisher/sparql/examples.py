@@ -7,6 +7,10 @@ from dataclasses import dataclass
 PROLOGUE = """PREFIX schema: <https://schema.org/>
 PREFIX pm: <https://w3id.org/pm-berlin/ontology#>
 """
+#: GeoSPARQL's vocabulary and functions, for the spatial examples.
+GEO_PROLOGUE = """PREFIX geo: <http://www.opengis.net/ont/geosparql#>
+PREFIX geof: <http://www.opengis.net/def/function/geosparql/>
+"""
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,44 @@ SELECT ?organisation ?name ?jahr (COUNT(?mitteilung) AS ?anzahl) WHERE {
 }
 GROUP BY ?organisation ?name ?jahr
 ORDER BY DESC(?jahr) DESC(?anzahl)
+""",
+    ),
+    Example(
+        "Welche Gebiete enthalten einen Punkt?",
+        PROLOGUE
+        + GEO_PROLOGUE
+        + """
+# Ein Punkt als Länge und Breite (WGS84), hier in Altglienicke
+SELECT ?gebiet ?name ?art WHERE {
+  ?gebiet geo:hasGeometry/geo:asWKT ?umriss ;
+          schema:name ?name ;
+          a ?art .
+  FILTER(?art IN (pm:Bezirk, pm:Prognoseraum))
+  FILTER(geof:sfContains(?umriss,
+    "<http://www.opengis.net/def/crs/OGC/1.3/CRS84> POINT(13.547 52.417)"^^geo:wktLiteral))
+}
+ORDER BY ?art ?name
+""",
+    ),
+    Example(
+        "Pressemitteilungen über Gebiete in einem Prognoseraum",
+        PROLOGUE
+        + GEO_PROLOGUE
+        + """
+# Ein Gebiet mit eigenem Umriss liegt räumlich darin, eines ohne (Bezirksregion, Planungsraum) laut LOR-Gliederung
+SELECT DISTINCT ?mitteilung ?datum ?titel ?gebiet ?gebietsname WHERE {
+  ?prognoseraum a pm:Prognoseraum ; pm:lorCode "0940" ;
+                geo:hasGeometry/geo:asWKT ?umriss .
+  ?mitteilung a pm:PressRelease ;
+              schema:spatialCoverage ?gebiet ;
+              schema:datePublished ?datum ;
+              schema:headline ?titel .
+  ?gebiet schema:name ?gebietsname .
+  OPTIONAL { ?gebiet geo:hasGeometry/geo:asWKT ?form }
+  FILTER(IF(BOUND(?form), geof:sfWithin(?form, ?umriss),
+            EXISTS { ?gebiet schema:containedInPlace+ ?prognoseraum }))
+}
+ORDER BY DESC(?datum)
 """,
     ),
     Example(

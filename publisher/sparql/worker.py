@@ -18,6 +18,7 @@ from multiprocessing.connection import Connection
 
 import pyoxigraph as ox
 
+from publisher.sparql import spatial
 from publisher.sparql.results import capped, write_boolean, write_graph, write_solutions
 
 
@@ -77,6 +78,10 @@ OUT_OF_MEMORY = (
 READY = "ready"
 
 
+#: Functions the engine knows besides SPARQL's own: GeoSPARQL's topological functions and distance.
+_FUNCTIONS = spatial.functions()
+
+
 def execute(store: ox.Store, job: Job, prefixes: dict[str, str] | None = None) -> Answer | Failure:
     """Run ``job`` on ``store``; Turtle and RDF/XML answers abbreviate IRIs with ``prefixes``."""
     dataset: dict[str, object] = {}
@@ -87,7 +92,12 @@ def execute(store: ox.Store, job: Job, prefixes: dict[str, str] | None = None) -
     if not dataset and not job.own_dataset:
         dataset["use_default_graph_as_union"] = True
     try:
-        result = store.query(job.query, base_iri=job.base_iri, **dataset)  # type: ignore[arg-type]
+        result = store.query(
+            job.query,
+            base_iri=job.base_iri,
+            custom_functions=_FUNCTIONS,  # type: ignore[arg-type]
+            **dataset,  # type: ignore[arg-type]
+        )
         return answer_of(result, job, prefixes)
     except SyntaxError as exc:
         return Failure(400, f"query: {exc}")

@@ -41,6 +41,11 @@ from publisher.store.generations import Generations
 
 #: The graph that records which generation the store holds, and the graphs that belong to it.
 STATE_GRAPH = "urn:x-publisher:state"
+#: GeoSPARQL's datatype of Well-Known Text, and what the publisher stores it as in Virtuoso: Virtuoso turns a
+#: wktLiteral into its own geometry type (another datatype, coordinates cut to single precision) and refuses one that
+#: names its coordinate system, so the literals go in and come back under a datatype of the publisher's own.
+_WKT = "http://www.opengis.net/ont/geosparql#wktLiteral"
+_STORED_WKT = "urn:x-publisher:wktLiteral"
 _VERSION = "urn:x-publisher:version"
 #: Both answers a query can have: results are asked for as SPARQL JSON, graphs as N-Triples, and written again in
 #: the format wanted by the same serialiser as the embedded store's.
@@ -132,15 +137,18 @@ class RemoteStore(WritableStore):
             "POST", self.endpoint, form=form, headers={"Accept": accept}, timeout=timeout, user_query=user_query
         )
         media = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        content = response.content
+        if self._is_virtuoso():
+            content = content.replace(_STORED_WKT.encode(), _WKT.encode())
         try:
             if media in ("application/sparql-results+json", "application/json"):
-                return ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
+                return ox.parse_query_results(content, format=ox.QueryResultsFormat.JSON)
             if media in ("application/sparql-results+xml", "application/xml"):
-                return ox.parse_query_results(response.content, format=ox.QueryResultsFormat.XML)
+                return ox.parse_query_results(content, format=ox.QueryResultsFormat.XML)
             if media in ("application/n-triples", "text/plain", "text/ntriples"):
-                return list(ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES))
+                return list(ox.parse(content, format=ox.RdfFormat.N_TRIPLES))
             if media in ("text/turtle", "application/x-turtle"):
-                return list(ox.parse(response.content, format=ox.RdfFormat.TURTLE))
+                return list(ox.parse(content, format=ox.RdfFormat.TURTLE))
         except (SyntaxError, ValueError) as exc:
             raise StoreError(f"store: {self.endpoint} answered with {media} that cannot be read: {exc}") from None
         raise StoreError(f"store: {self.endpoint} answered with '{media or 'no media type'}', not SPARQL results")
@@ -177,13 +185,16 @@ class RemoteStore(WritableStore):
         self._session = requests.Session()
         self._challenged.clear()
 
-    def _prologue(self) -> str:
-        """What a query to Virtuoso starts with: the graphs that are not the publisher's are left out of its default
-        graph and of GRAPH patterns; empty for other stores."""
+    def _is_virtuoso(self) -> bool:
         if self._virtuoso is None:
             response = self._request("HEAD", self.endpoint)
             self._virtuoso = response.headers.get("Server", "").startswith("Virtuoso")
-        if not self._virtuoso:
+        return self._virtuoso
+
+    def _prologue(self) -> str:
+        """What a query to Virtuoso starts with: the graphs that are not the publisher's are left out of its default
+        graph and of GRAPH patterns; empty for other stores."""
+        if not self._is_virtuoso():
             return ""
         version = self.version()
         if self._excluded is None or self._excluded[0] != version:
@@ -241,12 +252,13 @@ class RemoteStore(WritableStore):
                     )
                 before = dict.fromkeys(before)  # what the graphs hold is not known: every one is written
             # read in full before anything is sent: a graph that is not N-Triples stops the write here
-            replaced = {graph: _triples(lines) for graph, lines in sorted(change.graphs.items())}
+            escape = self._is_virtuoso()
+            replaced = {graph: _triples(lines, escape) for graph, lines in sorted(change.graphs.items())}
             digests = {graph: _digest(triples) for graph, triples in replaced.items()}
             # a graph whose content is what the store holds already is not written again
             replaced = {graph: triples for graph, triples in replaced.items() if before.get(graph) != digests[graph]}
-            added = {graph: _triples(lines) for graph, lines in sorted(change.add.items())}
-            removed = {graph: _triples(lines) for graph, lines in sorted(change.remove.items())}
+            added = {graph: _triples(lines, escape) for graph, lines in sorted(change.add.items())}
+            removed = {graph: _triples(lines, escape) for graph, lines in sorted(change.remove.items())}
             drop = set(before) - set(change.graphs) if change.full else set(change.drop)
             after: dict[str, str | None] = {g: d for g, d in before.items() if g not in drop}
             after.update(digests)
@@ -347,10 +359,14 @@ def _batches(items: list[str], size: int) -> Iterator[list[str]]:
         yield items[start : start + size]
 
 
-def _triples(ntriples: str) -> list[str]:
+def _triples(ntriples: str, escape_wkt: bool = False) -> list[str]:
     """N-Triples lines as SPARQL triples: parsed (a line that is not N-Triples fails here, before anything is sent)
-    and written again by the store's serialiser, whose escapes are valid in SPARQL too."""
-    return [f"{t} ." for t in ox.parse(ntriples.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)]
+    and written again by the store's serialiser, whose escapes are valid in SPARQL too. With ``escape_wkt``,
+    GeoSPARQL's WKT literals are written with a datatype of the publisher's own (see _STORED_WKT)."""
+    lines = [f"{t} ." for t in ox.parse(ntriples.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)]
+    if escape_wkt:
+        lines = [line.replace(f"^^<{_WKT}>", f"^^<{_STORED_WKT}>") for line in lines]
+    return lines
 
 
 def _writes(

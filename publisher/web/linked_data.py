@@ -1,5 +1,6 @@
 """Dereferencing: things under ``/id/`` answer 303 See Other with their document under ``/doc/``, which
-negotiates Turtle, JSON-LD, N-Triples, RDF/XML and HTML; the publisher's named graphs answer under ``/graph/``.
+negotiates Turtle, JSON-LD, N-Triples, RDF/XML and HTML (and GeoJSON for places); the publisher's named graphs
+answer under ``/graph/``.
 """
 
 from __future__ import annotations
@@ -10,13 +11,23 @@ from urllib.parse import quote, unquote
 from flask import Blueprint, Response, render_template, request
 from rdflib import Graph
 
-from publisher.errors import HttpError, NotFoundError, PublisherError
+from publisher.errors import HttpError, NotAcceptableError, NotFoundError, PublisherError
 from publisher.formats import CONTEXT, jsonld_document, serialize
+from publisher.geo import feature, geometry_of, is_place
 from publisher.ldes import removal
 from publisher.resources import Description, is_iri
+from publisher.web.charts import resource_charts
 from publisher.web.errors import GoneError
 from publisher.web.http import respond
-from publisher.web.negotiation import DOCUMENT_FORMATS, Representation, negotiate, split_suffix
+from publisher.web.maps import resource_map
+from publisher.web.negotiation import (
+    DOCUMENT_FORMATS,
+    GEOJSON,
+    PLACE_FORMATS,
+    Representation,
+    negotiate,
+    split_suffix,
+)
 from publisher.web.pages import Linker, json_ld_script, resource_page
 from publisher.web.state import Rendered, published
 
@@ -74,12 +85,10 @@ def missing(iris: list[str], message: str) -> PublisherError:
     return GoneError(tombstone, state.config.base_uri) if tombstone is not None else NotFoundError(message)
 
 
-def _alternates(doc_path: str, current: Representation, query: str) -> list[str]:
-    return [
-        f'<{doc_path}{f.suffix}{query}>; rel="alternate"; type="{f.media_type}"'
-        for f in DOCUMENT_FORMATS
-        if f != current
-    ]
+def _alternates(
+    doc_path: str, current: Representation, query: str, formats: tuple[Representation, ...] = DOCUMENT_FORMATS
+) -> list[str]:
+    return [f'<{doc_path}{f.suffix}{query}>; rel="alternate"; type="{f.media_type}"' for f in formats if f != current]
 
 
 def _page_links(doc_path: str, suffix: str, page: int, pages: int) -> list[str]:
@@ -114,8 +123,8 @@ def thing(rest: str) -> Response:
 
 @bp.route("/doc/<path:rest>", methods=["GET", "HEAD"])
 def document(rest: str) -> Response:
-    path, suffix = split_suffix(rest)
-    fmt = negotiate(request.accept_mimetypes, suffix)
+    path, suffix = split_suffix(rest, PLACE_FORMATS)
+    fmt = negotiate(request.accept_mimetypes, suffix, PLACE_FORMATS)
     page = page_number()
     state = published()
     iris = candidate_iris("id", path, suffix)
@@ -125,10 +134,18 @@ def document(rest: str) -> Response:
         raise missing(iris, f"no resource {state.config.base_uri}id/{path}")
     if page > description.pages:
         raise NotFoundError(f"{description.iri}: page {page} does not exist (1 to {description.pages})")
+    formats = PLACE_FORMATS if is_place(description.graph, description.iri) else DOCUMENT_FORMATS
+    if fmt not in formats:  # GeoJSON, for a resource that is not a place
+        if suffix:
+            raise NotAcceptableError(fmt.media_type, [f.media_type for f in formats])
+        fmt = negotiate(request.accept_mimetypes, None, formats)
     doc_path = path_url("doc", path)
     query = f"?page={page}" if page > 1 else ""
-    links = _alternates(doc_path, fmt, query) + _page_links(doc_path, fmt.suffix, page, description.pages)
-    body = rdf_body(description.graph, fmt) if fmt.rdf else _resource_html(description, doc_path)
+    links = _alternates(doc_path, fmt, query, formats) + _page_links(doc_path, fmt.suffix, page, description.pages)
+    if fmt is GEOJSON:
+        body = geojson_body(description)
+    else:
+        body = rdf_body(description.graph, fmt) if fmt.rdf else _resource_html(description, doc_path, formats)
     location = None if suffix else doc_path + fmt.suffix + query
     return respond(Rendered(body, fmt.content_type, links), content_location=location)
 
@@ -138,13 +155,23 @@ def current_linker() -> Linker:
     return Linker(published().config.base_uri, request.script_root)
 
 
-def _resource_html(description: Description, doc_path: str) -> bytes:
+def geojson_body(description: Description) -> bytes:
+    """A place as a GeoJSON Feature: its outline, or that of the nearest place containing it, saying whose."""
+    outline = geometry_of(published().store, description.iri)
+    return json.dumps(feature(description.graph, description.iri, outline), ensure_ascii=False).encode("utf-8")
+
+
+def _resource_html(
+    description: Description, doc_path: str, formats: tuple[Representation, ...] = DOCUMENT_FORMATS
+) -> bytes:
     return render_template(
         "resource.html",
         page=resource_page(description, current_linker()),
         doc_path=doc_path,
-        formats=DOCUMENT_FORMATS,
+        formats=formats,
         json_ld=json_ld_script(jsonld_document(description.graph)),
+        pictures=resource_charts(description, current_linker()),
+        area_map=resource_map(published(), description, current_linker()),
     ).encode("utf-8")
 
 

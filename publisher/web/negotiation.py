@@ -33,7 +33,7 @@ class Representation:
 
     @property
     def rdf(self) -> bool:
-        return self.name != "html"
+        return self.name not in ("html", "geojson")
 
 
 HTML = Representation("html", ".html", "text/html")
@@ -43,6 +43,9 @@ DOCUMENT_FORMATS: tuple[Representation, ...] = (
     HTML,
 )
 BY_SUFFIX = {f.suffix: f for f in DOCUMENT_FORMATS}
+#: A place's document is also offered as GeoJSON (RFC 7946): last, so that no tie ever picks it.
+GEOJSON = Representation("geojson", ".geojson", "application/geo+json")
+PLACE_FORMATS: tuple[Representation, ...] = (*DOCUMENT_FORMATS, GEOJSON)
 BY_FORMAT_NAME = {f.name: f for f in DOCUMENT_FORMATS}
 #: Other media types clients use for the same formats; matched after the registered ones.
 ALIASES: dict[str, str] = {
@@ -90,9 +93,9 @@ def negotiate_quietly(accept: MIMEAccept) -> Representation:
         return HTML if accept.accept_html else BY_FORMAT_NAME["jsonld"]
 
 
-def split_suffix(path: str) -> tuple[str, str | None]:
-    """``path`` without a known format suffix, and that suffix (or None)."""
-    for suffix in BY_SUFFIX:
+def split_suffix(path: str, formats: tuple[Representation, ...] = DOCUMENT_FORMATS) -> tuple[str, str | None]:
+    """``path`` without the suffix of one of ``formats``, and that suffix (or None)."""
+    for suffix in (f.suffix for f in formats):
         if path.endswith(suffix) and len(path) > len(suffix):
             return path[: -len(suffix)], suffix
     return path, None
@@ -103,7 +106,9 @@ __all__ = [
     "BY_FORMAT_NAME",
     "BY_SUFFIX",
     "DOCUMENT_FORMATS",
+    "GEOJSON",
     "HTML",
+    "PLACE_FORMATS",
     "Representation",
     "negotiate",
     "negotiate_quietly",

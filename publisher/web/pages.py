@@ -86,6 +86,11 @@ PROPERTY_LABELS: dict[URIRef, str] = {
     SDO.memberOf: "Mitglied von",
     SDO.containedInPlace: "Liegt in",
     SDO.containsPlace: "Umfasst",
+    SDO.geo: "Lage",
+    SDO.latitude: "Breite",
+    SDO.longitude: "Länge",
+    URIRef("http://www.opengis.net/ont/geosparql#hasGeometry"): "Umriss",
+    URIRef("http://www.opengis.net/ont/geosparql#asWKT"): "Geometrie",
     PM.lorCode: "LOR-Schlüssel",
     PM.fieldOfAction: "Handlungsfeld",
     PM.pressReleaseNumber: "Nummer",
@@ -106,7 +111,7 @@ PROPERTY_LABELS: dict[URIRef, str] = {
     SDO.spokenByCharacter: "Gesprochen von",
     SDO.text: "Text",
     SDO.image: "Bild",
-    SDO.creditText: "Bildnachweis",
+    SDO.creditText: "Nachweis",
     SDO.inLanguage: "Sprache",
     SDO.license: "Lizenz",
     SDO.isBasedOn: "Quelle",
@@ -275,6 +280,10 @@ def short_text(text: str, length: int = 120) -> str:
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
+#: GeoSPARQL's datatype of outlines in Well-Known Text.
+_WKT = URIRef("http://www.opengis.net/ont/geosparql#wktLiteral")
+
+
 class PageBuilder:
     """Builds the view of one description."""
 
@@ -287,6 +296,14 @@ class PageBuilder:
     def value(self, node: object) -> Value:
         if isinstance(node, URIRef) and any(t in _ROLES for t in self.graph.objects(node, RDF.type)):
             return self._role(node)
+        if isinstance(node, Literal) and node.datatype == _WKT:
+            # an outline is thousands of coordinates: the page names it, the data formats and GeoJSON hold it
+            points = str(node).count(",") + 1
+            return Value(
+                f"Umriss aus {points:,} Punkten (WKT; vollständig in den Datenformaten und als GeoJSON)".replace(
+                    ",", "."
+                )
+            )
         if isinstance(node, Literal):
             return Value(format_literal(node), lang=node.language)
         if isinstance(node, URIRef):

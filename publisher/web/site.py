@@ -7,8 +7,10 @@ from flask import Blueprint, Response, render_template, request, url_for
 from publisher.errors import NotFoundError
 from publisher.formats import CONTEXT
 from publisher.resources import LISTINGS, page_count
+from publisher.web.charts import landing_timeline
 from publisher.web.http import respond
 from publisher.web.linked_data import current_linker, page_number
+from publisher.web.maps import landing_map
 from publisher.web.negotiation import HTML
 from publisher.web.pages import json_ld_script
 from publisher.web.state import Rendered, published
@@ -50,6 +52,8 @@ def landing() -> Response:
         triples=manifest.get("triples"),
         built=manifest.get("built"),
         json_ld=json_ld_script(website),
+        timeline=landing_timeline(),
+        area_map=landing_map(state, current_linker()),
     )
 
 
