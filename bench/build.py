@@ -25,7 +25,7 @@ from pathlib import Path
 
 import bench.generate as generate_module
 from bench.generate import generate
-from bench.report import machine, write_section
+from bench.report import machine, reproduce, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMAND = "python -m bench.build"
@@ -214,14 +214,13 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",")]
     rows = [measure(size, args.work, args.large_runs if size >= LARGE else args.runs) for size in sizes]
-    command = COMMAND + "".join(
-        f" {flag} {value}"
-        for flag, value, default in (
+    command = reproduce(
+        COMMAND,
+        (
             ("--sizes", args.sizes, DEFAULT_SIZES),
             ("--runs", args.runs, 3),
             ("--large-runs", args.large_runs, 1),
-        )
-        if str(value) != str(default)
+        ),
     )
     write_report(args.output, rows, command)
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import shutil
 import socket
 import statistics
@@ -27,7 +26,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.report import machine, write_section
+from bench.report import machine, write_section, wrk_figures
 from publisher.web.deploy import nginx_config, nginx_standalone
 from publisher.web.server import DEFAULT_THREADS
 
@@ -105,20 +104,10 @@ def fetch_all(url: str, accept: str) -> tuple[bytes, list[tuple[str, str]]]:
         return response.read(), list(response.headers.items())
 
 
-def milliseconds(value: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()  # type: ignore[union-attr]
-    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-
 def wrk(url: str, accept: str, duration: int, connections: int) -> Load:
     command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-H", f"Accept: {accept}", url]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    if "Non-2xx" in output or "Socket errors" in output:
-        raise SystemExit(f"wrk saw errors at {url}:\n{output}")
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-    p50 = milliseconds(re.search(r"\s50%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
-    p99 = milliseconds(re.search(r"\s99%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
-    return Load(rate, p50, p99)
+    return Load(*wrk_figures(output, url))
 
 
 def write_nginx_config(

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import statistics
 import sys
 import time
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from pathlib import Path
 
 from bench.http import free_port
 from bench.pages import start_server, tree_cpu
-from bench.report import machine, write_section
+from bench.report import machine, median_ms, percentile_ms, write_section
 from bench.sparql import Client, prepare, stop
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,12 +54,11 @@ class Timed:
     releases: int = 0
 
     def percentile_ms(self, share: float) -> float:
-        ordered = sorted(self.seconds)
-        return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
+        return percentile_ms(self.seconds, share)
 
     @property
     def p50_ms(self) -> float:
-        return float(statistics.median(self.seconds)) * 1000
+        return median_ms(self.seconds)
 
 
 def charted(body: bytes) -> int:

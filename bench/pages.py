@@ -20,9 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,8 +30,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from bench.http import free_port, milliseconds, wait_for
-from bench.report import machine, write_section
+from bench.http import free_port, wait_for
+from bench.report import machine, median_ms, percentile_ms, reproduce, write_section, wrk_figures
 from bench.sparql import Client, base_uri, engine_folder, newest_release, prepare, stop
 from publisher.sparql.examples import PROLOGUE
 
@@ -61,12 +59,11 @@ class Page:
     cpu: float = 0.0
 
     def percentile_ms(self, share: float) -> float:
-        ordered = sorted(self.seconds)
-        return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
+        return percentile_ms(self.seconds, share)
 
     @property
     def p50_ms(self) -> float:
-        return float(statistics.median(self.seconds)) * 1000
+        return median_ms(self.seconds)
 
 
 @dataclass
@@ -177,12 +174,7 @@ def wrk_cycle(port: int, paths: list[str], duration: int, folder: Path) -> Throu
     )
     command = ["wrk", "-t2", "-c8", f"-d{duration}s", "--timeout", "60s", "--latency", "-s", str(script)]
     output = subprocess.run([*command, f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True).stdout
-    if "Non-2xx" in output or "Socket errors" in output:
-        raise SystemExit(f"wrk saw errors:\n{output}")
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
-    p50 = milliseconds(re.search(r"\s50%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
-    p99 = milliseconds(re.search(r"\s99%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
-    return Throughput(rate, p50, p99)
+    return Throughput(*wrk_figures(output, f"port {port}"))
 
 
 #: Documents asked for between two timed requests: more than the descriptions a server process keeps.
@@ -296,14 +288,13 @@ def main(argv: list[str] | None = None) -> None:
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (Debian: apt-get install wrk)")
     results = [measure(int(size), args.work, args.requests, args.duration) for size in args.sizes.split(",")]
-    command = COMMAND + "".join(
-        f" {flag} {value}"
-        for flag, value, default in (
+    command = reproduce(
+        COMMAND,
+        (
             ("--sizes", args.sizes, DEFAULT_SIZES),
             ("--requests", args.requests, 200),
             ("--duration", args.duration, 10),
-        )
-        if str(value) != str(default)
+        ),
     )
     write_report(args.output, results, args.requests, args.duration, command)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import platform
 import re
+import statistics
+from collections.abc import Iterable
 from pathlib import Path
 
 HEADER = """# Benchmarks
@@ -57,3 +59,36 @@ def write_section(output: Path, name: str, lines: list[str]) -> None:
 
 
 __all__ = ["HEADER", "machine", "write_section"]
+
+
+def reproduce(command: str, flags: Iterable[tuple[str, object, object]]) -> str:
+    """The command line that reproduces a run: ``command`` and every (flag, value, default) whose value is not the
+    default."""
+    return command + "".join(f" {flag} {value}" for flag, value, default in flags if str(value) != str(default))
+
+
+def percentile_ms(seconds: list[float], share: float) -> float:
+    """The ``share`` percentile of ``seconds``, in milliseconds (the nearest rank below)."""
+    ordered = sorted(seconds)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
+
+
+def median_ms(seconds: list[float]) -> float:
+    return float(statistics.median(seconds)) * 1000
+
+
+def milliseconds(value: str) -> float:
+    """A duration as wrk prints it (``812.00us``, ``1.52ms``, ``2.01s``), in milliseconds."""
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk_figures(output: str, where: str) -> tuple[float, float, float]:
+    """Requests per second, p50 and p99 (ms) from the output of ``wrk --latency``; a run that saw errors or non-2xx
+    answers at ``where`` ends the benchmark."""
+    if "Non-2xx" in output or "Socket errors" in output:
+        raise SystemExit(f"wrk saw errors at {where}:\n{output}")
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    p50 = milliseconds(re.search(r"\s50%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
+    p99 = milliseconds(re.search(r"\s99%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
+    return rate, p50, p99

@@ -52,7 +52,7 @@ import pyoxigraph as ox
 from bench.build import releases
 from bench.direct import DirectRunner
 from bench.http import free_port, wait_for
-from bench.report import machine, write_section
+from bench.report import machine, reproduce, write_section
 from publisher.config import load_config
 from publisher.sparql.examples import EXAMPLES, PROLOGUE
 from publisher.sparql.worker import Answer, Failure, Job
@@ -846,21 +846,16 @@ def main(argv: list[str] | None = None) -> None:
     ]
     if args.quick:
         return
-    command = (
-        COMMAND
-        + "".join(
-            f" {flag} {value}"
-            for flag, value, default in (
-                ("--sizes", args.sizes, DEFAULT_SIZES),
-                ("--runs", args.runs, 20),
-                ("--large-runs", args.large_runs, 5),
-                ("--budget", f"{args.budget:g}", "30"),
-                ("--rdflib-sizes", args.rdflib_sizes, DEFAULT_RDFLIB_SIZES),
-            )
-            if str(value) != str(default)
-        )
-        + (" --no-copy" if args.no_copy else "")
-    )
+    command = reproduce(
+        COMMAND,
+        (
+            ("--sizes", args.sizes, DEFAULT_SIZES),
+            ("--runs", args.runs, 20),
+            ("--large-runs", args.large_runs, 5),
+            ("--budget", f"{args.budget:g}", "30"),
+            ("--rdflib-sizes", args.rdflib_sizes, DEFAULT_RDFLIB_SIZES),
+        ),
+    ) + (" --no-copy" if args.no_copy else "")
     write_report(args.output, results, args.runs, args.budget, command)
 
 

@@ -32,7 +32,7 @@ import pyoxigraph as ox
 from bench.build import build_command, releases, run
 from bench.http import free_port, wait_for
 from bench.pages import FILLERS, choose_pages
-from bench.report import machine, write_section
+from bench.report import machine, reproduce, write_section
 from bench.sparql import (
     AGGREGATE_TARGET_MS,
     EMPTY,
@@ -301,14 +301,13 @@ def main(argv: list[str] | None = None) -> None:
                 results.append(measure(size, args.work, folder, settings, args.runs, args.requests))
             finally:
                 stop_virtuoso(folder / "virtuoso")
-    command = COMMAND + "".join(
-        f" {flag} {value}"
-        for flag, value, default in (
+    command = reproduce(
+        COMMAND,
+        (
             ("--sizes", args.sizes, "1000"),
             ("--runs", args.runs, 20),
             ("--requests", args.requests, 100),
-        )
-        if str(value) != str(default)
+        ),
     )
     write_report(args.output, results, args.runs, args.requests, command)
 
