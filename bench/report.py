@@ -11,9 +11,9 @@ from pathlib import Path
 
 HEADER = """# Benchmarks
 
-`python -m bench` runs every benchmark and rewrites every section below; each section is also rewritten by the
-command it names, and the others stay as they are. All figures were measured on the machine each section names,
-medians over the runs it states."""
+`python -m bench` runs every benchmark but the landing page's (`python -m bench.landing`) and rewrites their
+sections; each section is also rewritten by the command it names, and the others stay as they are. All figures were
+measured on the machine each section names, medians over the runs it states."""
 
 
 def machine() -> str:

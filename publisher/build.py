@@ -32,13 +32,20 @@ from rdflib.namespace import RDF
 from publisher import __version__
 from publisher.config import PROJECT_ROOT, Config
 from publisher.dumps import Chunk, make_chunk, write_dumps
-from publisher.errors import DuplicateIdentityError, InputError, NotFoundError, PublisherError, StoreError
+from publisher.errors import (
+    DuplicateIdentityError,
+    HttpError,
+    InputError,
+    NotFoundError,
+    PublisherError,
+    StoreError,
+)
 from publisher.ingest.mapping import Triple, canonical_lines, graph_of
 from publisher.ldes import entity_descriptions, log_present, with_change_log
 from publisher.search import INDEX_NAME, Document, document_of, fingerprint_of, write_index
 from publisher.search import fingerprint as search_fingerprint
 from publisher.store import Change, WritableStore, graph_iri
-from publisher.store.generations import write_failed
+from publisher.store.generations import fsync, write_failed
 from publisher.validation import Finding, Validator, add_linked_types, load_graph
 
 
@@ -875,13 +882,19 @@ def build_with_release(
     (waiting up to ``wait`` seconds for another build); when it conforms and the store holds the new state, the
     file is written into ``releases/`` (its time kept, so the next build does not read it again) or removed.
     Otherwise the data folder and the store stay as they were. A file of that name in a subfolder of ``releases/``
-    is the one replaced or removed."""
+    is the one replaced or removed; two files of that name are an HttpError (409), since the build knows a release
+    by its file's name."""
     from publisher.ingest.sources import source_paths
 
     releases = config.data_dir / "releases"
     with build_lock(store, wait):
         present = source_paths(releases)
-        existing = next((p for p in present if p.name == name), None)
+        named = [p for p in present if p.name == name]
+        if len(named) > 1:
+            # the build knows a release by its file's name: which of them is meant cannot be told
+            shown = ", ".join(str(p.relative_to(releases)) for p in named)
+            raise HttpError(409, f"releases/ holds {len(named)} files named {name} ({shown}): rename all but one first")
+        existing = named[0] if named else None
         if content is None and existing is None:
             raise NotFoundError(f"no release file {name} in the data folder's releases/")
         relative = existing.relative_to(releases) if existing is not None else Path(name)
@@ -890,7 +903,7 @@ def build_with_release(
             (staging / "releases").mkdir()
             (staging / "reference").symlink_to((config.data_dir / "reference").resolve())
             for path in present:
-                if path.name != name:
+                if path != existing:
                     link = staging / "releases" / path.relative_to(releases)
                     link.parent.mkdir(parents=True, exist_ok=True)
                     link.symlink_to(path.resolve())
@@ -905,6 +918,7 @@ def build_with_release(
             if report.exit_code == 0:
                 if content is None:
                     final.unlink(missing_ok=True)
+                    fsync(final.parent)
                 else:
                     _place(staged, final)
             return ReleaseBuild(report, final, existing is not None)
@@ -921,5 +935,6 @@ def _place(staged: Path, final: Path) -> None:
         with open(temporary, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(temporary, final)
+        fsync(final.parent)  # the rename itself survives a crash
     finally:
         temporary.unlink(missing_ok=True)

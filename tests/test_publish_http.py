@@ -499,3 +499,22 @@ def _chunked(base: str, path: str, chunks: list[bytes]) -> int:
 
 def slug(title: str) -> str:
     return title.lower().replace(" ", "-")
+
+
+def test_a_file_name_that_stands_in_two_folders_is_refused_and_changes_nothing(tmp_path: Path) -> None:
+    """releases/ may hold files of one name in several folders; the build knows a release by its file's name, so a
+    publication under that name is refused, naming both files, and the data folder and the store stay as they were."""
+    site = make_site(tmp_path)
+    kept = markdown(title="Sprechstunde in der Pohlestraße").replace(b'"112/2025"', b'"113/2025"')
+    (site.releases / "archiv").mkdir()
+    (site.releases / "archiv" / "neu.md").write_bytes(kept)
+    (site.releases / "neu.md").write_bytes(markdown(title="Erste Fassung"))
+    before = (folder_state(site.data), served_state(site))
+    for response in (
+        site.client.put("/publish/releases/neu.md", data=markdown(title="Zweite Fassung"), headers=auth()),
+        site.client.delete("/publish/releases/neu.md", headers=auth()),
+    ):
+        assert response.status_code == 409, response.get_data(as_text=True)
+        message = response.get_json()["error"]
+        assert "archiv/neu.md" in message and "rename" in message
+    assert (folder_state(site.data), served_state(site)) == before

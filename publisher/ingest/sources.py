@@ -143,7 +143,7 @@ def markdown_page(doc: SourceDocument) -> tuple[str, dict[str, object]]:
             lines = [_one_value(doc, "'contacts' line", line) for line in block if line is not None]
         else:
             lines = _one_value(doc, "'contacts' block", block).splitlines()
-        contacts.append("Kontakt\n" + "\n".join(str(line).strip() for line in lines if str(line).strip()))
+        contacts.append("Kontakt\n" + "\n".join(line.strip() for line in lines if line.strip()))
     text = f"{title}\n\n{header}\n{body}\n\n" + "\n\n".join(contacts)
     return text, meta
 

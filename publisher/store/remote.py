@@ -46,6 +46,7 @@ STATE_GRAPH = "urn:x-publisher:state"
 #: names its coordinate system, so the literals go in and come back under a datatype of the publisher's own.
 _WKT = "http://www.opengis.net/ont/geosparql#wktLiteral"
 _STORED_WKT = "urn:x-publisher:wktLiteral"
+_STORED_WKT_BYTES = _STORED_WKT.encode()
 _VERSION = "urn:x-publisher:version"
 #: Both answers a query can have: results are asked for as SPARQL JSON, graphs as N-Triples, and written again in
 #: the format wanted by the same serialiser as the embedded store's.
@@ -138,8 +139,8 @@ class RemoteStore(WritableStore):
         )
         media = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
         content = response.content
-        if self._is_virtuoso():
-            content = content.replace(_STORED_WKT.encode(), _WKT.encode())
+        if self._is_virtuoso() and _STORED_WKT_BYTES in content:
+            content = content.replace(_STORED_WKT_BYTES, _WKT.encode())
         try:
             if media in ("application/sparql-results+json", "application/json"):
                 return ox.parse_query_results(content, format=ox.QueryResultsFormat.JSON)

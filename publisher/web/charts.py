@@ -35,7 +35,7 @@ from publisher.ingest.dates import month_names
 from publisher.namespaces import PM, SDO
 from publisher.resources import Description, sparql_iri
 from publisher.store import Store
-from publisher.web.pages import AREA_CLASSES, Linker
+from publisher.web.pages import AREA_CLASSES, Linker, german_number
 from publisher.web.state import published
 
 #: Organisation classes of the relationship view (programmes and their phases are shown as programmes).
@@ -281,10 +281,6 @@ WIDTH, HEIGHT = 720.0, 200.0
 LEFT, RIGHT, TOP, BOTTOM = 44.0, 8.0, 10.0, 26.0
 #: The widest bar, in SVG user units.
 MAX_BAR = 40.0
-
-
-def german_number(n: int) -> str:
-    return f"{n:,}".replace(",", ".")
 
 
 def month_label(month: str) -> str:

@@ -20,17 +20,18 @@ import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from urllib.parse import urlencode
 
 import shapely
-from flask import Flask, current_app, url_for
+from flask import Flask, current_app
 from rdflib import URIRef
+from rdflib.namespace import RDF
 from shapely.geometry.base import BaseGeometry
 
 from publisher.namespaces import PM, SDO
 from publisher.resources import Description, label_of
 from publisher.store import Store
-from publisher.web.pages import CLASS_LABELS, Linker
+from publisher.web.charts import releases_text, sparql_link
+from publisher.web.pages import AREA_CLASSES, CLASS_LABELS, Linker
 from publisher.web.state import Published
 
 GEO = "http://www.opengis.net/ont/geosparql#"
@@ -351,10 +352,6 @@ def _view_box(boxes: Iterable[Box]) -> str:
     return f"{west - pad:.0f} {north - pad:.0f} {east - west + 2 * pad:.0f} {south - north + 2 * pad:.0f}"
 
 
-def _sparql_link(query: str) -> str:
-    return url_for("sparql.endpoint") + "?" + urlencode({"query": query})
-
-
 def _geometry_query(districts: Iterable[str]) -> str:
     """The query for the outlines of ``districts`` and of the areas within them: what a district map draws."""
     values = " ".join(f"<{iri}>" for iri in districts)
@@ -373,10 +370,6 @@ DISTRICTS_QUERY = """SELECT ?area ?name ?wkt WHERE {
 
 def _named(shape: Shape) -> str:
     return f"{shape.kind} {shape.name}"
-
-
-def _releases(count: int) -> str:
-    return f"{count} Pressemitteilung" + ("" if count == 1 else "en")
 
 
 def district_map(atlas: Atlas, areas: dict[str, str], linker: Linker, heading: str) -> MapView | None:
@@ -424,7 +417,7 @@ def district_map(atlas: Atlas, areas: dict[str, str], linker: Linker, heading: s
         desc=f"{district_names} mit den Prognoseräumen; markiert: {marked_names}.",
         notes=notes,
         listed=listed,
-        data_links=[("Umrisse dieser Karte (SPARQL)", _sparql_link(_geometry_query(districts)))]
+        data_links=[("Umrisse dieser Karte (SPARQL)", sparql_link(_geometry_query(districts)))]
         + [
             (f"{name} (GeoJSON)", linker.doc_path(iri) + ".geojson")
             for iri, name in sorted(areas.items(), key=lambda item: (item[1], item[0]))
@@ -445,7 +438,7 @@ def city_map(atlas: Atlas, linker: Linker) -> MapView | None:
         for shape in found:
             by_shape.setdefault(shape.iri, []).append((name, count))
         where = ", ".join(_named(s) for s in found) if found else "ohne Umriss, nicht auf der Karte"
-        listed.append(Listed(name, linker.href(iri), f"{kind}; {_releases(count)}; Karte: {where}"))
+        listed.append(Listed(name, linker.href(iri), f"{kind}; {releases_text(count)}; Karte: {where}"))
 
     def title(shape: Shape) -> str:
         about = by_shape.get(shape.iri)
@@ -474,8 +467,8 @@ def city_map(atlas: Atlas, linker: Linker) -> MapView | None:
         notes=[],
         listed=listed,
         data_links=[
-            ("Gebiete der Pressemitteilungen (SPARQL)", _sparql_link(_prefixed(COVERED_QUERY))),
-            ("Umrisse der Bezirke (SPARQL)", _sparql_link(_prefixed(DISTRICTS_QUERY))),
+            ("Gebiete der Pressemitteilungen (SPARQL)", sparql_link(_prefixed(COVERED_QUERY))),
+            ("Umrisse der Bezirke (SPARQL)", sparql_link(_prefixed(DISTRICTS_QUERY))),
         ],
     )
 
@@ -493,10 +486,12 @@ def resource_map(state: Published, description: Description, linker: Linker) -> 
     """The map of a resource's page: a press release's areas (``schema:spatialCoverage``), or an area itself
     (or what shows it); None for everything else and where nothing can be shown."""
     graph, subject = description.graph, URIRef(description.iri)
+    covered = [o for o in graph.objects(subject, SDO.spatialCoverage) if isinstance(o, URIRef)]
+    if not covered and not set(graph.objects(subject, RDF.type)) & AREA_CLASSES:
+        return None  # neither a release about areas nor an area: no map, and no atlas to make for it
     atlas = atlases().of(state.store)
     if not atlas.shapes:
         return None
-    covered = [o for o in graph.objects(subject, SDO.spatialCoverage) if isinstance(o, URIRef)]
     if covered:
         names = {str(o): _label(description, o) for o in covered}
         return district_map(atlas, names, linker, "Karte: Gebiete dieser Pressemitteilung")

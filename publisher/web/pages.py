@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +21,7 @@ from rdflib.namespace import RDF, XSD
 
 from publisher.namespaces import PM, SDO
 from publisher.resources import DEPENDENT, Description, label_literal, label_of
+from publisher.sparql.spatial import GEO, WKT_LITERAL
 
 #: German names of the classes the publisher publishes.
 CLASS_LABELS: dict[URIRef, str] = {
@@ -89,8 +91,8 @@ PROPERTY_LABELS: dict[URIRef, str] = {
     SDO.geo: "Lage",
     SDO.latitude: "Breite",
     SDO.longitude: "Länge",
-    URIRef("http://www.opengis.net/ont/geosparql#hasGeometry"): "Umriss",
-    URIRef("http://www.opengis.net/ont/geosparql#asWKT"): "Geometrie",
+    URIRef(GEO + "hasGeometry"): "Umriss",
+    URIRef(GEO + "asWKT"): "Geometrie",
     PM.lorCode: "LOR-Schlüssel",
     PM.fieldOfAction: "Handlungsfeld",
     PM.pressReleaseNumber: "Nummer",
@@ -276,12 +278,18 @@ def format_literal(value: Literal) -> str:
     return str(value)
 
 
+def german_number(n: int) -> str:
+    """12345 as "12.345"."""
+    return f"{n:,}".replace(",", ".")
+
+
 def short_text(text: str, length: int = 120) -> str:
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
-#: GeoSPARQL's datatype of outlines in Well-Known Text.
-_WKT = URIRef("http://www.opengis.net/ont/geosparql#wktLiteral")
+#: GeoSPARQL's datatype of outlines in Well-Known Text, and one vertex of an outline: two numbers.
+_WKT = URIRef(WKT_LITERAL)
+_VERTEX = re.compile(r"-?[\d.]+(?:[eE]-?\d+)?\s+-?[\d.]+")
 
 
 class PageBuilder:
@@ -298,12 +306,8 @@ class PageBuilder:
             return self._role(node)
         if isinstance(node, Literal) and node.datatype == _WKT:
             # an outline is thousands of coordinates: the page names it, the data formats and GeoJSON hold it
-            points = str(node).count(",") + 1
-            return Value(
-                f"Umriss aus {points:,} Punkten (WKT; vollständig in den Datenformaten und als GeoJSON)".replace(
-                    ",", "."
-                )
-            )
+            points = german_number(len(_VERTEX.findall(str(node))))
+            return Value(f"Umriss aus {points} Punkten (WKT; vollständig in den Datenformaten und als GeoJSON)")
         if isinstance(node, Literal):
             return Value(format_literal(node), lang=node.language)
         if isinstance(node, URIRef):
