@@ -3,10 +3,10 @@
     python -m bench.build [--sizes 1000,10000,100000] [--runs 3] [--large-runs 1] [--output BENCHMARKS.md]
 
 For each size: generate that many synthetic releases (bench/generate.py; made again only when the generator
-changed), then time ``publisher build`` from an empty store (full build), again with nothing changed (no-op
-rebuild) and after changing one release (incremental rebuild), and read the peak resident set size of the
-largest process from the kernel (wait4). Runs alternate; medians are quoted. Sizes of 100,000 releases and more
-are run ``--large-runs`` times (a full build there takes minutes).
+or the reference data it copies changed), then time ``publisher build`` from an empty store (full build), again
+with nothing changed (no-op rebuild) and after changing one release (incremental rebuild), and read the peak
+resident set size of the largest process from the kernel (wait4). Runs alternate; medians are quoted. Sizes of
+100,000 releases and more are run ``--large-runs`` times (a full build there takes minutes).
 """
 
 from __future__ import annotations
@@ -74,9 +74,14 @@ def build_command(data: Path, store: Path | str) -> list[str]:
 
 
 def releases(size: int, work: Path) -> Path:
-    """The folder of ``size`` synthetic releases, generated again when the generator changed."""
+    """The folder of ``size`` synthetic releases, generated again when the generator or the reference data (which
+    it copies) changed."""
     data = work / f"releases-{size}"
-    stamp = hashlib.sha256(Path(generate_module.__file__).read_bytes() + str(size).encode()).hexdigest()
+    digest = hashlib.sha256(Path(generate_module.__file__).read_bytes() + str(size).encode())
+    for file in sorted((ROOT / "data" / "reference").rglob("*")):
+        if file.is_file():
+            digest.update(file.relative_to(ROOT).as_posix().encode() + b"\0" + file.read_bytes())
+    stamp = digest.hexdigest()
     if not (data / ".generated").is_file() or (data / ".generated").read_text() != stamp:
         shutil.rmtree(data, ignore_errors=True)
         generate(size, data)

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import pwd
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -23,6 +25,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +61,10 @@ OWN_HEADERS = {
 }
 #: The share of nginx's static throughput the static export must reach.
 EXPORT_TARGET = 0.9
+#: The user nginx runs as when started by root: nginx's own default for its workers, here for its master too.
+NGINX_USER = "nobody"
+#: nginx's worker processes, as Debian's ``worker_processes auto`` starts them.
+NGINX_WORKERS = os.cpu_count() or 1
 
 
 @dataclass
@@ -93,6 +101,76 @@ def wait_for(url: str, seconds: float = 60) -> None:
             time.sleep(0.3)
 
 
+def nginx_binary() -> str | None:
+    """Debian's nginx: on the PATH, or in /usr/sbin (which is not on every user's PATH); None when missing."""
+    found = shutil.which("nginx")
+    if found:
+        return found
+    return "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
+
+
+def proxy_config(folder: Path, port: int, upstream: int, workers: int = NGINX_WORKERS) -> Path:
+    """``folder/nginx.conf``: a complete nginx.conf with the caching proxy ``publisher nginx-config`` writes,
+    listening on 127.0.0.1:``port`` in front of the server at 127.0.0.1:``upstream``; nginx's pid, logs, temporary
+    files and cache in ``folder``."""
+    proxy = nginx_config(f"127.0.0.1:{port}", f"127.0.0.1:{upstream}", str(folder / "cache"))
+    config = folder / "nginx.conf"
+    config.write_text(nginx_standalone(folder, proxy, workers=workers), "utf-8")
+    return config
+
+
+@contextmanager
+def nginx_running(config: Path) -> Iterator[int]:
+    """nginx started with the standalone ``config`` (``publisher.web.deploy.nginx_standalone``: its pid file, logs
+    and temporary files in the config's folder) as a daemon of its own, and not as root: run by root, nginx runs as
+    NGINX_USER, which then owns that folder (every folder above it must let others enter). Yields the master's pid;
+    stops nginx afterwards and waits until it has gone."""
+    nginx = nginx_binary()
+    if nginx is None:
+        raise SystemExit("nginx is not installed (Debian: apt-get install nginx-light)")
+    folder = config.parent
+    pid_file = folder / "nginx.pid"
+    pid_file.unlink(missing_ok=True)
+    account = None
+    if os.geteuid() == 0:
+        account = pwd.getpwnam(NGINX_USER)
+        os.chown(folder, account.pw_uid, account.pw_gid)
+    # -e: the error log of the start-up is in the folder too (else nginx tries /var/log/nginx, which is root's)
+    started = subprocess.run(
+        [nginx, "-e", str(folder / "error.log"), "-c", str(config)],
+        capture_output=True,
+        text=True,
+        user=account.pw_uid if account else None,
+        group=account.pw_gid if account else None,
+        extra_groups=[] if account else None,
+    )
+    if started.returncode != 0:
+        raise SystemExit(f"nginx did not start (exit {started.returncode}): {started.stderr.strip()}")
+    # the daemon writes its pid file after the command has returned
+    deadline = time.monotonic() + 10
+    while not pid_file.exists() or not pid_file.read_text().strip():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"nginx wrote no pid file: {(folder / 'error.log').read_text('utf-8', 'replace')}")
+        time.sleep(0.05)
+    pid = int(pid_file.read_text().split()[0])
+    try:
+        yield pid
+    finally:
+        with suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while _running(pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+
+def _running(pid: int) -> bool:
+    """Whether the process runs (a zombie that its parent has not reaped yet has ended)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
 def fetch(url: str, accept: str) -> tuple[bytes, str]:
     body, headers = fetch_all(url, accept)
     return body, dict(headers).get("X-Cache-Status", "")
@@ -119,7 +197,11 @@ def write_nginx_config(
     proxy = nginx_config(f"127.0.0.1:{proxy_port}", f"127.0.0.1:{upstream}", str(folder / "cache"))
     locations = "".join(
         f"location = /{name} {{ "
-        + "".join(f"add_header {key} '{value}' always; " for key, value in copied if key.lower() not in OWN_HEADERS)
+        + "".join(
+            f"add_header {key} {_nginx_string(value)} always; "
+            for key, value in copied
+            if key.lower() not in OWN_HEADERS
+        )
         + "}"
         for name, copied in headers.items()
     )
@@ -131,6 +213,14 @@ def write_nginx_config(
     config = folder / "nginx.conf"
     config.write_text(nginx_standalone(folder, proxy, workers=2, extra=static), "utf-8")
     return config
+
+
+def _nginx_string(value: str) -> str:
+    """A header's value as a string in nginx's configuration: quoted, since values hold quotes of both kinds (the
+    CSP's 'self', the Link header's rel="..."); nginx would read a ``$`` as a variable's name."""
+    if "$" in value:
+        raise ValueError(f"a header value with $ cannot be copied into nginx's configuration: {value!r}")
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def start_ceiling(body: Path, media_type: str, port: int) -> subprocess.Popen[bytes]:
@@ -164,10 +254,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
     args = parser.parse_args()
-    for tool in ("wrk", "nginx"):
-        if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
-            raise SystemExit(f"{tool} is not installed (Debian: apt-get install wrk nginx-light)")
-    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    if shutil.which("wrk") is None or nginx_binary() is None:
+        raise SystemExit("wrk and nginx are needed (Debian: apt-get install wrk nginx-light)")
 
     with tempfile.TemporaryDirectory(prefix="publisher-http-bench-") as tmp:
         folder = Path(tmp)
@@ -186,8 +274,8 @@ def main() -> None:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        started_nginx = False
-        try:
+        with ExitStack() as stack:
+            stack.callback(_stop, server)
             app = f"http://127.0.0.1:{app_port}"
             wait_for(app + "/")
             (folder / "static").mkdir()
@@ -196,8 +284,7 @@ def main() -> None:
                 body, headers[f"release{suffix}"] = fetch_all(app + RELEASE, accept)
                 (folder / "static" / f"release{suffix}").write_bytes(body)
             config = write_nginx_config(folder, static_port, proxy_port, app_port, headers)
-            subprocess.run([nginx, "-c", str(config)], check=True)
-            started_nginx = True
+            stack.enter_context(nginx_running(config))
             proxy = f"http://127.0.0.1:{proxy_port}"
             wait_for(proxy + "/")
             for accept, _suffix in REPRESENTATIONS.values():
@@ -233,20 +320,19 @@ def main() -> None:
                             f"p50 {load.p50_ms:6.2f} ms p99 {load.p99_ms:6.2f} ms ({share:.0%} of nginx)",
                             file=sys.stderr,
                         )
-        finally:
-            if started_nginx:
-                subprocess.run([nginx, "-c", str(folder / "nginx.conf"), "-s", "stop"], check=False)
-            server.terminate()
-            server.wait(timeout=30)
     write_report(args, results, shares)
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    server.terminate()
+    server.wait(timeout=30)
 
 
 def write_report(
     args: argparse.Namespace, results: dict[tuple[str, str], list[Load]], shares: dict[tuple[str, str], list[float]]
 ) -> None:
     wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.splitlines()[0]
-    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    nginx_version = subprocess.run([nginx, "-v"], capture_output=True, text=True).stderr.strip()
+    nginx_version = subprocess.run([nginx_binary() or "nginx", "-v"], capture_output=True, text=True).stderr.strip()
     lines = [
         "## Serving",
         "",

@@ -1,11 +1,16 @@
 """Load test: the production server under a mix of every kind of request, for a bounded time, on loopback.
 
-    python -m bench.load [--duration 60] [--connections 64] [--size N] [--kind-duration 5] [--output BENCHMARKS.md]
+    python -m bench.load [--duration 60] [--connections 64] [--size N] [--kind-duration 5]
+        [--front gunicorn|nginx|both] [--output BENCHMARKS.md]
 
-Needs wrk (Debian: ``apt-get install wrk``). Serves the bundled data (built into a temporary store), or with
-``--size N`` the N synthetic releases of the build benchmark (``var/bench/store-N``, bench/build.py), with
-``publisher serve --production`` as a user gets it: gunicorn with its default workers and threads, the memo of
-rendered responses on (PUBLISHER_RESPONSE_CACHE at its default), listening on 127.0.0.1 at a free port. Then:
+Needs wrk (Debian: ``apt-get install wrk``), and nginx for ``--front nginx`` (Debian: ``nginx-light``). Serves the
+bundled data (built into a temporary store), or with ``--size N`` the N synthetic releases of the build benchmark
+(``var/bench/store-N``, bench/build.py), with ``publisher serve --production`` as a user gets it: gunicorn with its
+default workers and threads, the memo of rendered responses on (PUBLISHER_RESPONSE_CACHE at its default), listening
+on 127.0.0.1 at a free port. With ``--front nginx`` wrk loads the documented production set-up instead: Debian's
+nginx, not run as root, on another free loopback port with the caching proxy that ``publisher nginx-config``
+writes, in front of that server (started by ``bench.http.nginx_running``); ``--front both`` measures the one and
+then the other, each with a server of its own, and reports them side by side. Then:
 
 * **mixed run**: ``wrk`` with DURATION seconds at CONNECTIONS connections (one wrk thread each, so that the script
   knows which request each response answers), after a short warm-up run. Its Lua script (written by this module)
@@ -14,21 +19,25 @@ rendered responses on (PUBLISHER_RESPONSE_CACHE at its default), listening on 12
   typical cheap SPARQL queries (GET; each made unique by a comment, so that every one runs its query), the JSON API
   with filters, full-text searches (``/suche?q=`` and ``/api/releases?q=``) and Triple Pattern Fragments. The
   script counts the responses by kind and status class and reports them from ``done()``, with the first paths that
-  were not answered with 2xx/3xx.
-* **per kind**: one short wrk run per kind (``--kind-duration`` seconds, the same connections), for its p50 and p99
-  (wrk measures latency per run, not per request in the script).
+  were not answered with 2xx/3xx; behind nginx, it also counts nginx's ``X-Cache-Status`` by kind, which shows
+  the cache answering repeated requests (the unique SPARQL queries all pass through to the app).
+* **the same answers** (behind nginx): before the runs, up to COMPARED paths of each kind are asked of the app and
+  of nginx; their status, media type and ``Location`` must be the same.
+* **per kind**: one short wrk run per kind (``--kind-duration`` seconds, the same connections, through the same
+  set-up), for its p50 and p99 (wrk measures latency per run, not per request in the script).
 * **memory**: the resident set of the server's whole process tree (gunicorn's master, its workers and their SPARQL
-  query workers; shared pages counted in each process), sampled every second during the mixed run: at the start,
-  after the first 10 s (the baseline), the maximum, the end, and the slope over the second half. It is flat when
-  the end is within 10% (or 20 MiB) of the baseline.
+  query workers; shared pages counted in each process), and behind nginx that of nginx's processes too, sampled
+  every second during the mixed run: at the start, after the first 10 s (the baseline), the maximum, the end, and
+  the slope over the second half. It is flat when the end is within 10% (or 20 MiB) of the baseline.
 
 wrk stops by itself; the harness stops it too after a hard timeout. It rewrites the section "Load" of the output and
-exits with 1 when any response was a 5xx or a connection failed.
+exits with 1 when any response was a 5xx, a connection failed, or nginx answered otherwise than the app.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import math
 import os
@@ -37,19 +46,20 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import textwrap
 import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import pyoxigraph as ox
 
-from bench.http import free_port, wait_for
+from bench.http import NGINX_WORKERS, free_port, nginx_binary, nginx_running, proxy_config, wait_for
 from bench.report import machine, write_section
 from publisher.sparql.examples import EXAMPLES, PROLOGUE
 
@@ -60,6 +70,10 @@ BASELINE_SECONDS = 10.0
 #: Memory is flat when the end is within this share of the baseline, or within FLAT_MIB, whichever is more.
 FLAT_SHARE = 0.10
 FLAT_MIB = 20.0
+#: What wrk loads: the app alone, or nginx's caching proxy in front of it (the documented production set-up).
+FRONTS = {"gunicorn": "gunicorn alone", "nginx": "behind nginx"}
+#: Paths of each kind (spread over its paths) asked of the app and of nginx in front of it, to compare the answers.
+COMPARED = 20
 #: Targets from the other benchmarks, in milliseconds.
 PAGE_P50_MS = 10.0
 CACHED_P99_MS = 20.0
@@ -135,6 +149,8 @@ class Run:
     mean_ms: float
     statuses: dict[str, dict[str, int]]
     failures: dict[str, int]
+    #: nginx's cache status (HIT, MISS, EXPIRED ...) of the responses by kind; empty for the app alone.
+    caches: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def rate(self) -> float:
@@ -152,6 +168,12 @@ class Run:
             for status_class, number in counts.items():
                 total[status_class] = total.get(status_class, 0) + number
         return total
+
+    def hits(self, kind: str | None = None) -> tuple[int, int]:
+        """Responses that nginx's cache answered (HIT), and all that carried a cache status, of one kind or all."""
+        counts = [self.caches.get(kind, {})] if kind else list(self.caches.values())
+        hits = sum(count.get("HIT", 0) for count in counts)
+        return hits, sum(sum(count.values()) for count in counts)
 
     @property
     def server_errors(self) -> int:
@@ -224,6 +246,23 @@ class LoadResult:
     per_kind: dict[str, Run]
     memory: Memory
     paths: int
+    #: What wrk loaded: "gunicorn" (the app alone) or "nginx" (nginx's caching proxy in front of it).
+    front: str = "gunicorn"
+    #: The resident set of nginx's processes (master, workers, cache manager and loader), behind nginx.
+    front_memory: Memory | None = None
+    front_workers: int = 0
+    #: Behind nginx: the paths of each kind asked of the app and of nginx, and each answer that differed.
+    compared: dict[str, int] = field(default_factory=dict)
+    differences: list[str] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return FRONTS[self.front]
+
+    @property
+    def clean(self) -> bool:
+        """No 5xx, no failed connection, and (behind nginx) the same answers as the app's."""
+        return not (self.mixed.server_errors or self.mixed.connection_errors or self.differences)
 
 
 # ---------------------------------------------------------------- what the mix asks for
@@ -335,7 +374,10 @@ function init(args)
   for index, kind in ipairs(kinds) do
     if kind.name == args[1] then only = index end
   end
+  -- the run's own mark, so that a unique request of one run is not that of another (nor in a cache after it)
+  run = args[2] or ""
   statuses = {}
+  caches = {}
   failures = {}
   failed = 0
   cursors = {}
@@ -358,7 +400,7 @@ function request()
   local path = entry[1]
   if kind.unique then
     sent = sent + 1
-    path = path .. "%0A%23%20request%20" .. number .. "-" .. sent
+    path = path .. "%0A%23%20request%20" .. run .. "-" .. number .. "-" .. sent
   end
   pending_kind = kind.name
   pending_path = entry[1]
@@ -369,6 +411,12 @@ function response(status, headers, body)
   -- flat keys: wrk copies only flat tables from a thread to done()
   local key = pending_kind .. " " .. math.floor(status / 100) .. "xx"
   statuses[key] = (statuses[key] or 0) + 1
+  -- what nginx's cache did (its X-Cache-Status); the app alone sends none
+  local cache = headers["X-Cache-Status"]
+  if cache then
+    key = pending_kind .. " " .. cache
+    caches[key] = (caches[key] or 0) + 1
+  end
   if status < 200 or status >= 400 then
     local failure = status .. " " .. pending_path
     -- the first 20 different ones of each thread
@@ -394,10 +442,14 @@ end
 
 function done(summary, latency, requests)
   local total = {}
+  local cached = {}
   local failing = {}
   for _, thread in ipairs(threads) do
     for key, number in pairs(thread:get("statuses")) do
       total[key] = (total[key] or 0) + number
+    end
+    for key, number in pairs(thread:get("caches")) do
+      cached[key] = (cached[key] or 0) + number
     end
     for path, status in pairs(thread:get("failures")) do
       failing[path] = status
@@ -411,6 +463,7 @@ function done(summary, latency, requests)
     p99_us = latency:percentile(99),
     mean_us = latency.mean,
     statuses = total,
+    caches = cached,
     failures = failing,
   }
   io.write("LOAD-RESULT " .. encode(result) .. "\n")
@@ -445,7 +498,8 @@ def write_script(kinds: list[Kind], path: Path) -> None:
 
 
 def _by_kind(flat: dict[str, float]) -> dict[str, dict[str, int]]:
-    """Counts keyed "kind class" as the script reports them, by kind and then by status class."""
+    """Counts keyed "kind class" as the script reports them (a status class, or a cache status), by kind and then
+    by class."""
     statuses: dict[str, dict[str, int]] = {}
     for key, number in flat.items():
         kind, status_class = key.split(" ")
@@ -457,8 +511,8 @@ def wrk(port: int, script: Path, duration: int, connections: int, kind: str | No
     """One wrk run on loopback, one thread per connection; stopped after a hard timeout if it does not stop."""
     command = ["wrk", f"-t{connections}", f"-c{connections}", f"-d{duration}s", "--timeout", f"{WRK_TIMEOUT}s"]
     command += ["-s", str(script), f"http://127.0.0.1:{port}"]
-    if kind:
-        command += ["--", kind]
+    # the script's arguments: the kind (none: the mix), and a mark of this run for its unique requests
+    command += ["--", kind or "", f"{time.time_ns():x}"]
     result = subprocess.run(command, capture_output=True, text=True, timeout=duration + WRK_TIMEOUT + 30)
     line = next((line for line in result.stdout.splitlines() if line.startswith("LOAD-RESULT ")), None)
     if result.returncode != 0 or line is None:
@@ -472,6 +526,7 @@ def wrk(port: int, script: Path, duration: int, connections: int, kind: str | No
         p99_ms=data["p99_us"] / 1000,
         mean_ms=data["mean_us"] / 1000,
         statuses=_by_kind(data["statuses"]),
+        caches=_by_kind(data["caches"]),
         failures={path: int(status) for path, status in data["failures"].items()},
     )
 
@@ -517,19 +572,19 @@ def tree_rss(pid: int) -> tuple[float, int]:
 
 
 class Sampler(threading.Thread):
-    """Samples the resident set of a process tree every second until stopped."""
+    """Samples the resident set of process trees (each its root's pid and its Memory) every second until stopped."""
 
-    def __init__(self, pid: int, memory: Memory) -> None:
+    def __init__(self, trees: dict[int, Memory]) -> None:
         super().__init__(daemon=True)
-        self.pid = pid
-        self.memory = memory
+        self.trees = trees
         self.halt = threading.Event()
 
     def run(self) -> None:
         started = time.monotonic()
         while True:
-            mib, count = tree_rss(self.pid)
-            self.memory.samples.append((time.monotonic() - started, mib, count))
+            for pid, memory in self.trees.items():
+                mib, count = tree_rss(pid)
+                memory.samples.append((time.monotonic() - started, mib, count))
             if self.halt.wait(1.0):
                 return
 
@@ -595,43 +650,96 @@ def run(
     kind_duration: int,
     warmup: int,
     work: Path,
-) -> LoadResult:
-    """The whole load test; see the module's documentation."""
+    fronts: tuple[str, ...] = ("gunicorn",),
+) -> list[LoadResult]:
+    """The whole load test, once per front, one after the other on the same store; see the module's documentation."""
     with tempfile.TemporaryDirectory(prefix="publisher-load-store-") as tmp:
         store = prepare_store(size, work, Path(tmp))
-        return measure(store, size, duration, connections, kind_duration, warmup)
+        return [measure(store, size, duration, connections, kind_duration, warmup, front) for front in fronts]
+
+
+def _answer(port: int, path: str, accept: str) -> str:
+    """The status, media type and Location of the answer to a GET, without following a redirect."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request("GET", path, headers={"Accept": accept})
+        response = connection.getresponse()
+        response.read()
+        media_type = (response.getheader("Content-Type") or "").split(";")[0]
+        return f"{response.status} {media_type} {response.getheader('Location') or ''}".strip()
+    finally:
+        connection.close()
+
+
+def compare(app: int, front: int, kinds: list[Kind]) -> tuple[dict[str, int], list[str]]:
+    """Up to COMPARED paths of each kind, spread over its paths, asked of the app and then of nginx in front of it:
+    the number compared by kind, and each path whose status, media type or Location differ."""
+    compared: dict[str, int] = {}
+    differences: list[str] = []
+    for kind in kinds:
+        requests = kind.requests[:: max(1, math.ceil(len(kind.requests) / COMPARED))]
+        for path, accept in requests:
+            direct, proxied = _answer(app, path, accept), _answer(front, path, accept)
+            if direct != proxied:
+                differences.append(f"{kind.name} {path} ({accept}): {direct} from the app, {proxied} from nginx")
+        compared[kind.name] = len(requests)
+    return compared, differences
 
 
 def measure(
-    store: Path, size: int | None, duration: int, connections: int, kind_duration: int, warmup: int
+    store: Path,
+    size: int | None,
+    duration: int,
+    connections: int,
+    kind_duration: int,
+    warmup: int,
+    front: str = "gunicorn",
 ) -> LoadResult:
-    """The load test on the built ``store`` (of ``size`` synthetic releases, or None: the bundled data)."""
+    """The load test on the built ``store`` (of ``size`` synthetic releases, or None: the bundled data), wrk loading
+    the app alone (``front`` "gunicorn") or nginx's caching proxy in front of it ("nginx")."""
     from publisher.web.server import DEFAULT_THREADS
 
-    with tempfile.TemporaryDirectory(prefix="publisher-load-") as tmp:
+    if front not in FRONTS:
+        raise ValueError(f"no front {front!r}: one of {', '.join(FRONTS)}")
+    # the stack ends nginx and the server before the folder they use goes
+    with tempfile.TemporaryDirectory(prefix="publisher-load-") as tmp, ExitStack() as stack:
         folder = Path(tmp)
         kinds, triples = choose_kinds(store)
         script = folder / "load.lua"
         write_script(kinds, script)
-        with serving(store, folder / "server.log") as (server, port):
-            check(port, kinds)
-            workers = len(_children(server.pid))
-            if warmup:
-                wrk(port, script, warmup, connections)
-            memory = Memory(baseline_at=min(BASELINE_SECONDS, duration / 3))
-            sampler = Sampler(server.pid, memory)
-            sampler.start()
-            try:
-                mixed = wrk(port, script, duration, connections)
-            finally:
-                sampler.halt.set()
-                sampler.join()
-            print(_summary("mixed", mixed), file=sys.stderr)
-            per_kind: dict[str, Run] = {}
-            if kind_duration:
-                for kind in kinds:
-                    per_kind[kind.name] = wrk(port, script, kind_duration, connections, kind.name)
-                    print(_summary(kind.name, per_kind[kind.name]), file=sys.stderr)
+        server, port = stack.enter_context(serving(store, folder / "server.log"))
+        check(port, kinds)
+        workers = len(_children(server.pid))
+        baseline_at = min(BASELINE_SECONDS, duration / 3)
+        memory = Memory(baseline_at=baseline_at)
+        trees = {server.pid: memory}
+        front_memory: Memory | None = None
+        compared: dict[str, int] = {}
+        differences: list[str] = []
+        if front == "nginx":
+            folder.chmod(0o755)  # nginx does not run as root, and enters this folder for its own
+            (folder / "nginx").mkdir()
+            app, port = port, free_port()
+            nginx = stack.enter_context(nginx_running(proxy_config(folder / "nginx", port, app)))
+            wait_for(f"http://127.0.0.1:{port}/context.jsonld", seconds=30)
+            compared, differences = compare(app, port, kinds)
+            front_memory = Memory(baseline_at=baseline_at)
+            trees[nginx] = front_memory
+        if warmup:
+            wrk(port, script, warmup, connections)
+        sampler = Sampler(trees)
+        sampler.start()
+        try:
+            mixed = wrk(port, script, duration, connections)
+        finally:
+            sampler.halt.set()
+            sampler.join()
+        print(_summary(f"{front} mixed", mixed), file=sys.stderr)
+        per_kind: dict[str, Run] = {}
+        if kind_duration:
+            for kind in kinds:
+                per_kind[kind.name] = wrk(port, script, kind_duration, connections, kind.name)
+                print(_summary(f"{front} {kind.name}", per_kind[kind.name]), file=sys.stderr)
     return LoadResult(
         size=size,
         triples=triples,
@@ -646,14 +754,21 @@ def measure(
         per_kind=per_kind,
         memory=memory,
         paths=sum(len(kind.requests) for kind in kinds),
+        front=front,
+        front_memory=front_memory,
+        front_workers=NGINX_WORKERS if front == "nginx" else 0,
+        compared=compared,
+        differences=differences,
     )
 
 
 def _summary(name: str, load: Run) -> str:
     classes = ", ".join(f"{c} {n}" for c, n in sorted(load.by_class().items()))
+    hits, cached = load.hits()
+    cache = f"; nginx's cache {hits} HIT of {cached}" if cached else ""
     return (
-        f"{name:10} {load.requests:8} requests {load.rate:8.0f} req/s p50 {load.p50_ms:8.2f} ms "
-        f"p99 {load.p99_ms:8.2f} ms ({classes}; errors {load.errors})"
+        f"{name:20} {load.requests:8} requests {load.rate:8.0f} req/s p50 {load.p50_ms:8.2f} ms "
+        f"p99 {load.p99_ms:8.2f} ms ({classes}; errors {load.errors}{cache})"
     )
 
 
@@ -666,20 +781,25 @@ def _ms(value: float) -> str:
     return f"{value:,.0f} ms" if value >= 100 else f"{value:.2f} ms"
 
 
+def _share(part: int, whole: int) -> str:
+    return f"{part:,} of {whole:,} ({part / whole:.0%})" if whole else "none"
+
+
 def verdicts(result: LoadResult) -> list[str]:
-    """The targets that apply, each met or not."""
+    """The targets that apply to one set-up, each met or not."""
     lines = []
+    cache = "the memo" if result.front == "gunicorn" else "nginx's cache"
     pages = [result.per_kind[name] for name in ("page_html", "page_data") if name in result.per_kind]
     if pages:
         p50 = max(load.latency_ms(50) for load in pages)
         p99 = max(load.latency_ms(99) for load in pages)
         lines.append(
             f"resource pages, p50 at most {PAGE_P50_MS:g} ms (the target is for an uncached page on an idle "
-            f"server; here most come from the memo, under load): {'met' if p50 <= PAGE_P50_MS else 'not met'} "
+            f"server; here most come from {cache}, under load): {'met' if p50 <= PAGE_P50_MS else 'not met'} "
             f"({_ms(p50)})"
         )
         lines.append(
-            f"cached representations (resource pages from the memo), p99 under {CACHED_P99_MS:g} ms: "
+            f"cached representations (resource pages from {cache}), p99 under {CACHED_P99_MS:g} ms: "
             f"{'met' if p99 < CACHED_P99_MS else 'not met'} ({_ms(p99)})"
         )
     if "sparql" in result.per_kind:
@@ -695,91 +815,177 @@ def verdicts(result: LoadResult) -> list[str]:
         f"no 5xx and no connection errors: {'met' if clean else 'not met'} ({mixed.server_errors} 5xx, "
         f"{mixed.connection_errors} connection errors)"
     )
-    memory = result.memory
-    lines.append(
-        f"memory flat (the end within {FLAT_SHARE:.0%} or {FLAT_MIB:g} MiB of the baseline): "
-        f"{'met' if memory.flat else 'not met'} ({memory.end - memory.baseline:+.0f} MiB)"
-    )
+    if result.front == "nginx":
+        lines.append(
+            f"the same answers through nginx as from the app: {'not met' if result.differences else 'met'} "
+            f"({len(result.differences)} of {sum(result.compared.values())} paths differ)"
+        )
+    trees = [("", result.memory)]
+    if result.front_memory is not None:
+        trees = [(" of the app", result.memory), (" of nginx", result.front_memory)]
+    for owner, memory in trees:
+        lines.append(
+            f"memory{owner} flat (the end within {FLAT_SHARE:.0%} or {FLAT_MIB:g} MiB of the baseline): "
+            f"{'met' if memory.flat else 'not met'} ({memory.end - memory.baseline:+.0f} MiB)"
+        )
     return lines
 
 
-def _queueing(result: LoadResult) -> list[str]:
+def _queueing(results: list[LoadResult]) -> list[str]:
     """What the connections alone add to latency: with every connection waiting, a request waits for the others."""
-    alone = result.per_kind.get("page_html")
-    if alone is None or not alone.requests:
+    waits = [
+        f"{result.connections} / {alone.rate:,.0f} per s = {result.connections / alone.rate * 1000:.1f} ms for the "
+        f"resource pages {result.title} (their p50: {_ms(alone.p50_ms)})"
+        for result in results
+        if (alone := result.per_kind.get("page_html")) is not None and alone.requests
+    ]
+    if not waits:
         return []
     return [
-        f"With {result.connections} connections always waiting on the machine's cores, a request's latency is mostly",
-        f"its wait behind the others: connections over throughput, e.g. {result.connections} / {alone.rate:,.0f} per s",
-        f"= {result.connections / alone.rate * 1000:.1f} ms for the resource pages alone (their p50: "
-        f"{_ms(alone.p50_ms)}).",
+        f"With {results[0].connections} connections always waiting on the machine's cores, a request's latency is",
+        "mostly its wait behind the others: connections over throughput, e.g. " + "; ".join(waits) + ".",
         "",
     ]
 
 
-def write_report(output: Path, result: LoadResult, command: str) -> None:
-    mixed, memory = result.mixed, result.memory
+def _memory(memory: Memory) -> str:
+    return (
+        f"{memory.start:,.0f} MiB at the start, {memory.baseline:,.0f} MiB after {memory.baseline_at:.0f} s, at "
+        f"most {memory.peak:,.0f} MiB, {memory.end:,.0f} MiB at the end; over the second half "
+        f"{memory.slope:+.1f} MiB/min"
+    )
+
+
+def _processes(memory: Memory) -> str:
+    low, high = memory.processes
+    return str(low) if low == high else f"{low}–{high}"
+
+
+def _mixed(result: LoadResult) -> str:
+    mixed = result.mixed
+    classes = mixed.by_class()
+    line = (
+        f"**Mixed run, {result.title}**: {result.duration} s at {result.connections} connections over "
+        f"{result.paths:,} paths, after a warm-up run of {result.warmup} s: {mixed.requests:,} requests, "
+        f"{mixed.rate:,.0f} requests/s, p50 {_ms(mixed.p50_ms)}, p99 {_ms(mixed.p99_ms)}. Responses: "
+        + ", ".join(f"{c} {n:,}" for c, n in sorted(classes.items()))
+        + f"; 5xx: {mixed.server_errors}; connection errors (connect, read, write, timeout): "
+        f"{mixed.connection_errors}."
+    )
+    if result.front == "nginx":
+        hits, cached = mixed.hits()
+        line += f" From nginx's cache (`X-Cache-Status: HIT`): {_share(hits, cached)}."
+    if mixed.failures:
+        line += " Not answered with 2xx/3xx (the first ones): " + "; ".join(sorted(mixed.failures)) + "."
+    return line
+
+
+def write_report(output: Path, results: list[LoadResult], command: str) -> None:
+    """The section "Load" of ``output``: each set-up's results (measured on the same store), side by side."""
+    first = results[0]
+    fronted = [result for result in results if result.front == "nginx"]
     wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.splitlines()[0]
     data = (
         "the bundled data"
-        if result.size is None
-        else f"{result.size:,} synthetic releases (the build benchmark's, `var/bench/store-{result.size}`)"
+        if first.size is None
+        else f"{first.size:,} synthetic releases (the build benchmark's, `var/bench/store-{first.size}`)"
     )
-    classes = mixed.by_class()
+    server = (
+        f"`publisher serve --production` as a user gets it ({first.workers} gunicorn worker processes with "
+        f"{first.threads} threads each, the memo of responses on)"
+    )
+    setups = f"{data[0].upper()}{data[1:]} ({first.triples:,} triples), served on loopback by {server}"
+    if fronted:
+        nginx_version = subprocess.run([nginx_binary() or "nginx", "-v"], capture_output=True, text=True).stderr
+        setups += (
+            (", alone, and" if len(results) > 1 else "")
+            + f" behind nginx ({nginx_version.strip().removeprefix('nginx version: ')}, {fronted[0].front_workers}"
+            " worker processes, not run as root) with the caching proxy that `publisher nginx-config` writes, the"
+            " documented production set-up: there wrk loads nginx. Each set-up is measured with a server of its own"
+        )
+    intro = (
+        "(or `python -m bench --only load`, gunicorn alone; needs `wrk`, and `nginx` for `--front nginx` or "
+        f"`--front both`); it rewrites this section. {setups}. `wrk` with one thread per "
+        "connection and a Lua script (written by `bench/load.py`) that cycles through a weighted mix of requests "
+        "over the store's own resources, and counts every response by kind and status class"
+        + (" (and by nginx's `X-Cache-Status`)" if fronted else "")
+        + ". SPARQL queries carry a unique comment each, so that every one runs its query"
+        + (" (behind nginx, every SPARQL GET passes through to the app: a `MISS`)" if fronted else "")
+        + "; every other request may be answered from the memo"
+        + (" or nginx's cache" if fronted else "")
+        + " after its first time"
+        + f". After the mixed run, one {first.kind_duration} s run per kind at the same connections"
+        + (", through the same set-up," if fronted else "")
+        + " gives its latency. Client and "
+        + ("servers" if fronted else "server")
+        + " share the machine's cores."
+    )
     lines = [
         "## Load",
         "",
-        f"Reproduce with `{command}` (or `python -m bench --only load`; needs `wrk`); it rewrites this section.",
-        f"{data[0].upper()}{data[1:]} ({result.triples:,} triples), served by `publisher serve --production` as a",
-        f"user gets it ({result.workers} gunicorn worker processes with {result.threads} threads each, the memo of",
-        "responses on) on loopback. `wrk` with one thread per connection and a Lua script (written by",
-        "`bench/load.py`) that cycles through a weighted mix of requests over the store's own resources, and counts",
-        "every response by kind and status class. SPARQL queries carry a unique comment each, so that every one",
-        "runs its query; every other request may be answered from the memo after its first time. After the mixed",
-        f"run, one {result.kind_duration} s run per kind at the same connections gives its latency. Client and",
-        "server share the machine's cores.",
+        f"Reproduce with `{command}`",
+        *textwrap.wrap(intro, width=116, break_on_hyphens=False, break_long_words=False),
         "",
         f"Machine: {machine()}; {wrk_version.split(' [')[0]}.",
         f"Measured: {time.strftime('%Y-%m-%d')}; other work shared the machine.",
         "",
-        f"**Mixed run**: {result.duration} s at {result.connections} connections over {result.paths:,} paths, after "
-        f"a warm-up run of {result.warmup} s: "
-        f"{mixed.requests:,} requests, {mixed.rate:,.0f} requests/s, p50 {_ms(mixed.p50_ms)}, "
-        f"p99 {_ms(mixed.p99_ms)}. Responses: "
-        + ", ".join(f"{c} {n:,}" for c, n in sorted(classes.items()))
-        + f"; 5xx: {mixed.server_errors}; connection errors (connect, read, write, timeout): "
-        f"{mixed.connection_errors}.",
-        "",
-        "| kind | weight | paths | in the mixed run | 2xx / 3xx | 4xx | 5xx | alone: requests/s | p50 | p99 |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for kind in result.kinds:
-        counts = mixed.statuses.get(kind.name, {})
-        good = counts.get("2xx", 0) + counts.get("3xx", 0)
-        alone = result.per_kind.get(kind.name)
-        timing = "– | – | –"
-        if alone:
-            timing = f"{alone.rate:,.0f} | {_ms(alone.latency_ms(50))} | {_ms(alone.latency_ms(99))}"
-        lines.append(
-            f"| {kind.title} | {kind.weight} | {len(kind.requests):,} | {sum(counts.values()):,} | {good:,} "
-            f"| {counts.get('4xx', 0):,} | {counts.get('5xx', 0):,} | {timing} |"
-        )
-    if mixed.failures:
-        lines += ["", "Not answered with 2xx/3xx (the first ones): " + "; ".join(sorted(mixed.failures)) + "."]
-    low, high = memory.processes
-    processes = str(low) if low == high else f"{low}–{high}"
+    for result in results:
+        lines += [_mixed(result), ""]
+    cache_column = bool(fronted)
     lines += [
-        "",
-        f"**Memory** of the server's process tree ({processes} processes: gunicorn's master, its workers and their",
-        "SPARQL query workers; pages they share counted in each), sampled every second during the mixed run: "
-        f"{memory.start:,.0f} MiB at the start, {memory.baseline:,.0f} MiB after {memory.baseline_at:.0f} s, at "
-        f"most {memory.peak:,.0f} MiB, {memory.end:,.0f} MiB at the end; over the second half "
-        f"{memory.slope:+.1f} MiB/min.",
-        "",
-        *_queueing(result),
-        "Targets: " + "; ".join(verdicts(result)) + ".",
-        "",
+        "| kind | weight | paths | set-up | in the mixed run | 2xx / 3xx | 4xx | 5xx | "
+        + ("from nginx's cache | " if cache_column else "")
+        + "alone: requests/s | p50 | p99 |",
+        "|---|---:|---:|---|---:|---:|---:|---:|" + ("---:|" if cache_column else "") + "---:|---:|---:|",
     ]
+    for kind in first.kinds:
+        for result in results:
+            counts = result.mixed.statuses.get(kind.name, {})
+            good = counts.get("2xx", 0) + counts.get("3xx", 0)
+            alone = result.per_kind.get(kind.name)
+            timing = "– | – | –"
+            if alone:
+                timing = f"{alone.rate:,.0f} | {_ms(alone.latency_ms(50))} | {_ms(alone.latency_ms(99))}"
+            cache = ""
+            if cache_column:
+                cache = f"{_share(*result.mixed.hits(kind.name))} | " if result.front == "nginx" else "– | "
+            lines.append(
+                f"| {kind.title} | {kind.weight} | {len(kind.requests):,} | {result.title} "
+                f"| {sum(counts.values()):,} | {good:,} | {counts.get('4xx', 0):,} | {counts.get('5xx', 0):,} "
+                f"| {cache}{timing} |"
+            )
+    for result in fronted:
+        by_kind = {kind.title: result.mixed.hits(kind.name) for kind in first.kinds}
+        passed = [title for title, (hits, cached) in by_kind.items() if cached and not hits]
+        if passed:
+            lines += ["", f"Behind nginx, never from its cache in the mixed run (no `HIT`): {', '.join(passed)}."]
+        same = (
+            "the same status, media type and `Location` for every one"
+            if not result.differences
+            else f"{len(result.differences)} differ: " + "; ".join(result.differences[:10])
+        )
+        lines += [
+            "",
+            f"**The same answers through nginx**: {sum(result.compared.values())} paths (up to {COMPARED} of each "
+            f"kind, spread over its paths) asked of the app and then of nginx in front of it: {same}.",
+        ]
+    lines += ["", "**Memory**, sampled every second during the mixed run (pages that processes share counted in each):"]
+    for result in results:
+        memory = result.memory
+        lines.append(
+            f"* {result.title}: the server's process tree ({_processes(memory)} processes: gunicorn's master, its "
+            f"workers and their SPARQL query workers): {_memory(memory)}"
+            + (";" if result.front_memory is not None else ".")
+        )
+        if result.front_memory is not None:
+            lines.append(
+                f"  nginx's processes ({_processes(result.front_memory)}: master, workers, cache manager and loader):"
+                f" {_memory(result.front_memory)}."
+            )
+    lines += ["", *_queueing(results)]
+    for result in results:
+        lines += [f"Targets, {result.title}: " + "; ".join(verdicts(result)) + ".", ""]
     write_section(output, "load", lines)
 
 
@@ -792,12 +998,21 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--kind-duration", type=int, default=5, help="seconds of each run of one kind; 0: none")
     parser.add_argument("--warmup", type=int, default=5, help="seconds of the mixed warm-up run before; 0: none")
+    parser.add_argument(
+        "--front",
+        choices=[*FRONTS, "both"],
+        default="gunicorn",
+        help="what wrk loads: the app alone, nginx's caching proxy in front of it, or both one after the other",
+    )
     parser.add_argument("--work", type=Path, default=ROOT / "var" / "bench")
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (Debian: apt-get install wrk)")
-    result = run(args.size, args.duration, args.connections, args.kind_duration, args.warmup, args.work)
+    fronts = tuple(FRONTS) if args.front == "both" else (args.front,)
+    if "nginx" in fronts and nginx_binary() is None:
+        sys.exit("nginx is not installed (Debian: apt-get install nginx-light)")
+    results = run(args.size, args.duration, args.connections, args.kind_duration, args.warmup, args.work, fronts)
     command = COMMAND + "".join(
         f" {flag} {value}"
         for flag, value, default in (
@@ -806,14 +1021,20 @@ def main(argv: list[str] | None = None) -> None:
             ("--size", args.size, None),
             ("--kind-duration", args.kind_duration, 5),
             ("--warmup", args.warmup, 5),
+            ("--front", args.front, "gunicorn"),
         )
         if value != default
     )
-    write_report(args.output, result, command)
-    if result.mixed.server_errors or result.mixed.connection_errors:
+    write_report(args.output, results, command)
+    failed = [result for result in results if not result.clean]
+    if failed:
         sys.exit(
-            f"{result.mixed.server_errors} responses were 5xx and {result.mixed.connection_errors} connections "
-            f"failed (see {args.output})"
+            "; ".join(
+                f"{result.title}: {result.mixed.server_errors} responses were 5xx, {result.mixed.connection_errors} "
+                f"connections failed, {len(result.differences)} answers differed from the app's"
+                for result in failed
+            )
+            + f" (see {args.output})"
         )
 
 

@@ -177,6 +177,20 @@ TIMEOUT = "600"
 NOISE_MS = 0.5
 #: A query that asks for nothing: what a request costs besides its query.
 EMPTY = "ASK {}"
+#: The text search again, as a SPARQL query through the publisher's full-text index (publisher.sparql.fulltext): it
+#: runs through the publisher only, since an engine alone does not know the pattern.
+INDEXED_QUERY = Benchmark(
+    "text search through the full-text index (search:matches)",
+    """PREFIX search: <https://w3id.org/pm-berlin/search#>
+SELECT ?mitteilung ?datum ?titel WHERE {
+  ?mitteilung search:matches "aktionsfonds gropiusstadt" .
+  ?mitteilung a pm:PressRelease ;
+              schema:headline ?titel ;
+              schema:datePublished ?datum .
+}
+ORDER BY DESC(?datum)
+""",
+)
 #: The text search again, as a user of the publisher runs it: through its full-text index, in the JSON API.
 INDEXED_SEARCH = "/api/releases?" + urlencode({"q": "Aktionsfonds Gropiusstadt", "per_page": 20})
 

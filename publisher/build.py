@@ -29,7 +29,7 @@ from typing import Any
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from publisher import __version__
+from publisher import __version__, charts_index
 from publisher.config import PROJECT_ROOT, Config
 from publisher.dumps import Chunk, make_chunk, write_dumps
 from publisher.errors import (
@@ -511,7 +511,7 @@ def _build(config: Config, store: WritableStore, progress: bool = False) -> Buil
         # else changed
         files_dir = store.files_dir()
         search_current = files_dir is not None and fingerprint_of(files_dir / INDEX_NAME) == search_fingerprint()
-        search_current = search_current and log_present(files_dir)
+        search_current = search_current and log_present(files_dir) and charts_index.current(files_dir) is not None
         unchanged = (
             not report.errors
             and search_current
@@ -632,6 +632,7 @@ def _build(config: Config, store: WritableStore, progress: bool = False) -> Buil
 
         change = _change(config, previous, previous_sources, states, shared, extraction_fp, validation_fp, cache)
         change.files = _with_search_index(change.files, states, cache, store)
+        change.files = _with_charts_index(change.files, states, shared, cache, store)
         releases = {s.iri: s.key for s in states.values()}
         described = entity_descriptions(reference.nt + "\n" + entities_nt, config.base_uri)
         change.files = with_change_log(change.files, releases, cache.releases, store.files_dir, described)
@@ -676,6 +677,40 @@ def _with_search_index(
         current = store.files_dir()  # still the state being replaced
         previous = current / INDEX_NAME if current is not None else None
         write_index(folder / INDEX_NAME, releases, documents, previous)
+        return written
+
+    return write
+
+
+def _with_charts_index(
+    files: Callable[[Path], dict[str, Any]],
+    states: dict[str, SourceState],
+    shared: dict[str, str],
+    cache: Cache,
+    store: WritableStore,
+) -> Callable[[Path], dict[str, Any]]:
+    """The files of the new state (``files``) and the facts its pictures are drawn from (``publisher.charts_index``),
+    one row per graph. The index of the state being replaced is the start: only graphs whose content changed are
+    read again."""
+    releases = {s.iri: s.key for s in states.values()}
+    graphs = {**releases, **{g: hashlib.sha256(nt.encode()).hexdigest() for g, nt in shared.items()}}
+
+    def texts(iris: list[str]) -> Iterator[tuple[str, str]]:
+        for iri in iris:
+            if iri in shared:
+                yield iri, shared[iri]
+        wanted = [iri for iri in iris if iri not in shared]
+        for start in range(0, len(wanted), 200):
+            batch = wanted[start : start + 200]
+            found = cache.releases([releases[iri] for iri in batch])
+            for iri in batch:
+                yield iri, found[releases[iri]]
+
+    def write(folder: Path) -> dict[str, Any]:
+        written = files(folder)
+        current = store.files_dir()  # still the state being replaced
+        previous = current / charts_index.INDEX_NAME if current is not None else None
+        charts_index.write_index(folder / charts_index.INDEX_NAME, graphs, texts, previous)
         return written
 
     return write

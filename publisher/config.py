@@ -77,9 +77,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "store_batch",
         "PUBLISHER_STORE_BATCH",
-        "500",
+        "5000",
         "With a remote store: triples per SPARQL Update request; a change up to this size is written in one "
-        "request, atomically, a larger one in several (Virtuoso takes about 700 triples per request).",
+        "request, atomically, a larger one in several.",
     ),
     Setting(
         "store_timeout",
@@ -157,6 +157,13 @@ SETTINGS: tuple[Setting, ...] = (
         "PUBLISHER_SPARQL_SERVICES",
         "",
         "Endpoints that SERVICE (federated queries) may call, separated by spaces; SERVICE to any other is refused.",
+    ),
+    Setting(
+        "sparql_search_max",
+        "PUBLISHER_SPARQL_SEARCH_MAX",
+        "10000",
+        "Most releases one full-text search pattern of a SPARQL query (search:matches) may find; a search text "
+        "that matches more gets 400.",
     ),
     Setting(
         "api_max_page_size",
@@ -243,6 +250,7 @@ class Config:
     sparql_memory: int
     sparql_worker_memory: int
     sparql_services: tuple[str, ...]
+    sparql_search_max: int
     api_max_page_size: int
     search_length: int
     fragment_page_size: int
@@ -362,6 +370,7 @@ def _build(raw: dict[str, object]) -> Config:
         sparql_memory=_whole_number(raw, "sparql_memory", 0),
         sparql_worker_memory=_whole_number(raw, "sparql_worker_memory", 0),
         sparql_services=_endpoints(raw, "sparql_services"),
+        sparql_search_max=_whole_number(raw, "sparql_search_max", 1),
         api_max_page_size=_whole_number(raw, "api_max_page_size", 1),
         search_length=_whole_number(raw, "search_length", 1),
         fragment_page_size=_whole_number(raw, "fragment_page_size", 1),

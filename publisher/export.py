@@ -8,6 +8,7 @@ export, and a failed export leaves the previous one serving.
 Layout of a generation (``DIR/current/``)::
 
     site/              page 1 of everything: site/doc/bezirk/treptow-koepenick.ttl, site/catalog.jsonld, ...
+                       (a place's document also as GeoJSON: site/doc/bezirk/treptow-koepenick.geojson)
     page/N/            page N (2 and up) of paged documents, listings and the catalogue
     errors/            the app's error answers (404, 406, 501) in every format
 
@@ -52,7 +53,7 @@ from publisher.web.feeds import FORMATS as STREAM_FORMATS
 from publisher.web.feeds import IMMUTABLE_MAX_AGE, PAGE_FORMATS
 from publisher.web.http import EXPOSED
 from publisher.web.linked_data import PATH_SAFE
-from publisher.web.negotiation import ALIASES, DOCUMENT_FORMATS, Representation, negotiate
+from publisher.web.negotiation import ALIASES, DOCUMENT_FORMATS, GEOJSON, PLACE_FORMATS, Representation, negotiate
 from publisher.web.security import NOTHING, REFERRER_POLICY, inline_hashes, page_policy
 
 #: Paths the app computes per request: no static copy can answer them.
@@ -67,6 +68,7 @@ DYNAMIC_MESSAGE = (
 NOT_FOUND_MESSAGE = "nothing at this address of the published dataset"
 NOT_ALLOWED_MESSAGE = "this static copy of the dataset answers GET and HEAD only"
 NOT_ACCEPTABLE_MESSAGE = "none of the formats this document is offered in is acceptable (see available)"
+PLAIN_JSON = "application/json"
 #: Accept headers of browsers (Firefox, Chrome, Safari), curl and RDF libraries (rdflib, Jena), and single types.
 COMMON_ACCEPTS = (
     "*/*",
@@ -80,7 +82,8 @@ COMMON_ACCEPTS = (
     "application/rdf+xml, */*;q=0.1",
     "text/plain, */*;q=0.1",
     "text/turtle,application/n-triples;q=0.9,application/ld+json;q=0.8,application/rdf+xml;q=0.7,*/*;q=0.5",
-    *(f.media_type for f in (*DOCUMENT_FORMATS, *PAGE_FORMATS)),
+    *(f.media_type for f in (*PLACE_FORMATS, *PAGE_FORMATS)),
+    "application/geo+json, application/json;q=0.9, */*;q=0.1",
     *ALIASES,
 )
 #: What a generation folder and the link to the current one are called inside the target folder.
@@ -132,6 +135,8 @@ class _Writer:
         self.mtime = mtime
         #: The ``Link`` headers of paged answers, which nginx cannot compute: key (see ``_link_map``) -> header.
         self.paging: dict[str, str] = {}
+        #: The documents (their decoded paths) the app also offers as GeoJSON: the places.
+        self.places: list[str] = []
 
     def save(self, url: str, target: str, accept: str | None = None) -> dict[str, str]:
         """Write the app's answer to ``url`` into ``target`` (relative to the generation); its headers."""
@@ -154,11 +159,18 @@ class _Writer:
             response.close()
 
     def negotiable(self, path: str, file: str, *, paged: bool = False) -> None:
-        """A path offered in every document format: each format's file, and its further pages when it has any.
+        """A path offered in every document format: each format's file, and its further pages when it has any;
+        GeoJSON too when the app offers it (a place: its answers link the GeoJSON as an alternate).
 
         ``path`` is the URL path (quoted), ``file`` the decoded path the files are named after."""
-        for fmt in DOCUMENT_FORMATS:
+        offered = DOCUMENT_FORMATS
+        for fmt in PLACE_FORMATS:
+            if fmt not in offered:
+                continue
             headers = self.save(path + fmt.suffix, f"site{file}{fmt.suffix}")
+            if fmt is DOCUMENT_FORMATS[0] and f'type="{GEOJSON.media_type}"' in headers.get("Link", ""):
+                offered = PLACE_FORMATS
+                self.places.append(file)
             last = _LAST_PAGE.search(headers.get("Link", ""))
             if not paged or last is None:
                 continue
@@ -197,7 +209,7 @@ class _Writer:
 def _file_name(rest: str) -> bool:
     """Whether a path below ``/doc/`` can be a file of the export (with the longest suffix added)."""
     segments = rest.split("/")
-    longest = max(len(f.suffix) for f in DOCUMENT_FORMATS)
+    longest = max(len(f.suffix) for f in PLACE_FORMATS)
     return all(s not in ("", ".", "..") and len(s.encode("utf-8")) + longest <= NAME_MAX for s in segments) and (
         "\x00" not in rest
     )
@@ -218,7 +230,8 @@ _worker: _Writer | None = None
 
 def export_app(config: Config, store: Store) -> Flask:
     """The app the export asks: the real app, which keeps no rendered responses (each is asked for once); it reads
-    a description once for the five formats it is asked for in a row (``Resources.describe`` keeps the last)."""
+    a description once for the five (for a place six) formats it is asked for in a row (``Resources.describe``
+    keeps the last)."""
     return create_app(config.with_overrides(response_cache=0), store)
 
 
@@ -229,14 +242,15 @@ def _start_worker(config: Config, root: Path, mtime: float | None) -> None:
     _worker = _Writer(app.test_client(), root, ExportReport(root), mtime)
 
 
-def _run_chunk(kind: str, items: list[str]) -> tuple[int, int, dict[str, str]]:
-    """Export ``items`` (paths below /id/ or below /ldes/member/) in a worker; its files, bytes and paging links."""
+def _run_chunk(kind: str, items: list[str]) -> tuple[int, int, dict[str, str], list[str]]:
+    """Export ``items`` (paths below /id/ or below /ldes/member/) in a worker; its files, bytes, paging links and
+    places."""
     assert _worker is not None
     files, size = _worker.report.files, _worker.report.bytes
-    _worker.paging = {}
+    _worker.paging, _worker.places = {}, []
     for rest in items:
         _worker.bulk(kind, rest)
-    return _worker.report.files - files, _worker.report.bytes - size, _worker.paging
+    return _worker.report.files - files, _worker.report.bytes - size, _worker.paging, _worker.places
 
 
 def _bulk_items(config: Config, store: Store, report: ExportReport) -> list[tuple[str, list[str]]]:
@@ -281,10 +295,11 @@ def _write(app: Flask, config: Config, store: Store, root: Path, report: ExportR
             try:
                 export = _write_the_rest(app, config, store, writer, manifest)
                 for future in futures:
-                    files, size, links = future.result()
+                    files, size, links, places = future.result()
                     report.files += files
                     report.bytes += size
                     export.paging.update(links)
+                    export.places.extend(places)
             except BaseException:
                 pool.shutdown(cancel_futures=True)
                 raise
@@ -340,7 +355,7 @@ def _write_the_rest(app: Flask, config: Config, store: Store, writer: _Writer, m
             for fmt in PAGE_FORMATS:
                 writer.save(f"/ldes/{number}", f"site/ldes/{number}{fmt.suffix}", fmt.media_type)
     _write_errors(app, root)
-    return _Export(writer.paging, dumps, log_pages, page_policy(inline_hashes(app.jinja_env)))
+    return _Export(writer.paging, writer.places, dumps, log_pages, page_policy(inline_hashes(app.jinja_env)))
 
 
 @dataclass
@@ -348,13 +363,15 @@ class _Export:
     """What the nginx configuration needs to know of an export."""
 
     paging: dict[str, str]
+    places: list[str]  # the decoded paths of the documents that are also offered as GeoJSON
     dumps: dict[str, str]  # name -> Repr-Digest
     log_pages: int
     policy: str  # the Content-Security-Policy of the app's HTML pages
 
 
 def _write_errors(app: Flask, root: Path) -> None:
-    """The app's error answers that nginx sends: 404, 405, 406 and 501, in every format."""
+    """The app's error answers that nginx sends: 404, 405, 406 and 501, in every format, and the app's as plain JSON
+    (for a client that asks for ``application/json`` above all)."""
     messages = {404: NOT_FOUND_MESSAGE, 405: NOT_ALLOWED_MESSAGE, 406: NOT_ACCEPTABLE_MESSAGE, 501: DYNAMIC_MESSAGE}
     available = [f.media_type for f in DOCUMENT_FORMATS]
     (root / "errors").mkdir(parents=True, exist_ok=True)
@@ -363,6 +380,10 @@ def _write_errors(app: Flask, root: Path) -> None:
             with app.test_request_context("/", headers={"Accept": fmt.media_type}):
                 response = error_response(status, message, available if status == 406 else None)
                 (root / "errors" / f"{status}{fmt.suffix}").write_bytes(response.get_data())
+        if status in (404, 405, 406):
+            with app.test_request_context("/", headers={"Accept": PLAIN_JSON}):
+                response = error_response(status, message, available if status == 406 else None)
+                (root / "errors" / f"{status}.json").write_bytes(response.get_data())
 
 
 # ---------------------------------------------------------------- the nginx configuration
@@ -427,11 +448,38 @@ def _quiet_map() -> str:
     )
 
 
+def _place_maps(places: list[str]) -> str:
+    """Which documents are places, offered in GeoJSON too: ``$pub_is_place`` (1 for a place's document, whatever
+    its suffix), and the format negotiated for the path (``$pub_neg``): among a place's formats for a place, else
+    among every document's; and ``$pub_not_geo``, the file that exists when ``.geojson`` is asked of a document that
+    is no place (the app's 406, not a 404)."""
+    suffixes = "|".join(re.escape(f.suffix[1:]) for f in PLACE_FORMATS)
+    lines = [
+        "map $pub_path $pub_place_doc {",
+        '    default "";',
+        f'    "~^(?<pub_pd>/doc/.*?)(\\.({suffixes}))?$" $pub_pd;',
+        "}",
+        "map $pub_place_doc $pub_is_place {",
+        '    default "";',
+        *(f"    {_nginx_string(place)} 1;" for place in sorted(set(places))),
+        "}",
+        'map "$pub_is_place|$pub_place" $pub_neg {',
+        "    default $pub_doc;",
+        *(f'    "1|{suffix}" "{suffix}";' for suffix in ["", *(f.suffix for f in PLACE_FORMATS)]),
+        "}",
+        'map "$pub_sfx|$pub_is_place" $pub_not_geo {',
+        '    default "";',
+        f'    "{GEOJSON.suffix}|" "$pub_tree$pub_place_doc{DOCUMENT_FORMATS[0].suffix}";',
+        "}",
+    ]
+    return "\n".join(lines)
+
+
 def _choice_maps() -> str:
     """What a suffix in the path and the negotiated format decide together: the format served (``$pub_fmt``), the
     suffix to add to the path to find its file (``$pub_add``) and the ``Content-Location`` (only when negotiated).
     Every combination is listed, so that nginx finds it by hashing."""
-    suffixes = ["", *(f.suffix for f in DOCUMENT_FORMATS)]
+    suffixes = ["", *(f.suffix for f in PLACE_FORMATS)]
     fmt, add, location = [], [], []
     for asked in suffixes:
         for negotiated in suffixes:
@@ -442,14 +490,14 @@ def _choice_maps() -> str:
                 location.append(f'    {key} "$pub_raw_base{negotiated}$pub_q";')
     return "\n".join(
         [
-            'map "$pub_sfx|$pub_doc" $pub_fmt {',
+            'map "$pub_sfx|$pub_neg" $pub_fmt {',
             *fmt,
             "}",
-            'map "$pub_sfx|$pub_doc" $pub_add {',
+            'map "$pub_sfx|$pub_neg" $pub_add {',
             '    default "";',
             *add,
             "}",
-            'map "$pub_sfx|$pub_doc" $pub_location {',
+            'map "$pub_sfx|$pub_neg" $pub_location {',
             '    default "";',
             *location,
             "}",
@@ -458,14 +506,16 @@ def _choice_maps() -> str:
 
 
 def _alternates_map() -> str:
-    lines = ["map $pub_fmt $pub_alternates {", '    default "";']
-    for current in DOCUMENT_FORMATS:
-        links = [
-            f'<$pub_raw_base{f.suffix}$pub_q>; rel="alternate"; type="{f.media_type}"'
-            for f in DOCUMENT_FORMATS
-            if f != current
-        ]
-        lines.append(f"    {current.suffix} '{', '.join(links)}';")
+    """The ``Link`` to the other formats of a document (a place's include its GeoJSON)."""
+    lines = ['map "$pub_is_place$pub_fmt" $pub_alternates {', '    default "";']
+    for place, formats in (("", DOCUMENT_FORMATS), ("1", PLACE_FORMATS)):
+        for current in formats:
+            links = [
+                f'<$pub_raw_base{f.suffix}$pub_q>; rel="alternate"; type="{f.media_type}"'
+                for f in formats
+                if f != current
+            ]
+            lines.append(f"    {place}{current.suffix} '{', '.join(links)}';")
     lines.append("}")
     return "\n".join(lines)
 
@@ -482,12 +532,12 @@ def _suffix_group() -> str:
 
 
 def _maps(export: _Export) -> str:
-    suffixes = "|".join(re.escape(f.suffix[1:]) for f in DOCUMENT_FORMATS)
+    suffixes = "|".join(re.escape(f.suffix[1:]) for f in PLACE_FORMATS)
     ldes_last = f'    "/ldes/{export.log_pages - 1}" "public, max-age=$pub_max_age";' if export.log_pages else ""
-    longest = max(len(key.encode("utf-8")) for key in [*export.paging, *COMMON_ACCEPTS]) + 64
+    longest = max(len(key.encode("utf-8")) for key in [*export.paging, *export.places, *COMMON_ACCEPTS]) + 64
     # a bucket holds a few of the longest keys, and the table has room to spare: nginx then finds a layout at once
     bucket = 1 << max(7, (2 * longest - 1).bit_length())
-    size = max(2048, 2 * len(export.paging))
+    size = max(2048, 2 * len(export.paging), 2 * len(export.places))
     return f"""# the map of paged documents' Link headers has long keys and many of them (http-level settings: when
 # nginx's http block sets them too, keep the larger values there)
 map_hash_bucket_size {bucket};
@@ -521,9 +571,12 @@ map $arg_page $pub_q {{
     "1" "";
 }}
 {accept_map("pub_doc", DOCUMENT_FORMATS)}
+{accept_map("pub_place", PLACE_FORMATS)}
 {accept_map("pub_stream", STREAM_FORMATS)}
 {accept_map("pub_ldes", PAGE_FORMATS)}
 {_quiet_map()}
+# a place's document is offered in GeoJSON too
+{_place_maps(export.places)}
 # a suffix in the path beats Accept; otherwise the negotiated suffix is added to find the file
 {_choice_maps()}
 # the app's Content-Security-Policy: its pages' own for HTML, nothing at all for the rest
@@ -531,9 +584,20 @@ map $sent_http_content_type $pub_csp {{
     default "{NOTHING}";
     "~^text/html" "{export.policy}";
 }}
-map $pub_sfx $pub_error {{
+# the app's error documents come in every document's formats (GeoJSON is none of them); JSON-LD as plain JSON
+# to a client that asks for that alone (the app: when it is the client's most specific, most wanted type)
+map $pub_sfx $pub_error_fmt {{
     default $pub_sfx;
     "" $pub_quiet;
+    {GEOJSON.suffix} $pub_quiet;
+}}
+map $http_accept $pub_plain_json {{
+    default "";
+    "~*^\\s*application/json\\s*(,\\s*\\*/\\*\\s*(;\\s*q\\s*=\\s*[0-9.]+\\s*)?)?$" 1;
+}}
+map "$pub_error_fmt|$pub_plain_json" $pub_error {{
+    default $pub_error_fmt;
+    ".jsonld|1" .json;
 }}
 {_alternates_map()}
 {_link_map(export.paging)}
@@ -656,11 +720,13 @@ server {{
         application/ld+json jsonld;
         application/n-triples nt;
         application/rdf+xml rdf;
+        application/geo+json geojson;
         text/html html;
         application/trig trig;
         application/n-quads nq;
         application/atom+xml atom;
         application/xml xml;
+        application/json json;
         text/plain txt;
         application/gzip gz;
     }}
@@ -668,7 +734,8 @@ server {{
     error_page 404 /_error/404$pub_error;
     error_page 405 /_error/405$pub_error;
     error_page 406 /_error/406$pub_error;
-    error_page 501 /_error/501$pub_error;
+    # (the 501 of the services that are not here has no counterpart in the app: always JSON-LD, never plain JSON)
+    error_page 501 /_error/501$pub_error_fmt;
 
     location ^~ /_error/ {{
         internal;
@@ -682,10 +749,11 @@ server {{
             return 303 /doc/$pub_id_rest;
         }}
         return 404;
-        {_headers(cache="")}
+        {_headers()}
     }}
     location ^~ /doc/ {{
         if ($pub_fmt = "") {{ return 406; }}
+        if (-f $document_root$pub_not_geo) {{ return 406; }}
         try_files $pub_tree$uri$pub_add =404;
         {_headers(extra=("add_header Link $pub_link;", "add_header Content-Location $pub_location;"))}
     }}

@@ -5,14 +5,17 @@ Cache-Control, Last-Modified and CORS headers, and the same body (bytes, or for 
 
 from __future__ import annotations
 
+import html
 import http.client
 import os
+import re
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
@@ -21,7 +24,8 @@ from rdflib import Dataset, Graph
 from rdflib.compare import isomorphic
 
 from publisher.config import Config
-from publisher.export import CURRENT, ExportReport, export_site, resource_iris
+from publisher.export import CURRENT, DYNAMIC, ExportReport, export_site, resource_iris
+from publisher.geo import PLACE_CLASSES
 from publisher.store import WritableStore, open_store
 from publisher.web import create_app
 from publisher.web.deploy import nginx_standalone
@@ -81,6 +85,36 @@ PATHS = (
     "/dumps/dataset.ttl",
     "/dumps/dataset.nt.gz",
 )
+#: Places (a paged Bezirk, a Prognoseraum with an outline of its own, a Planungsraum drawn with the outline of the
+#: area containing it, Berlin with no outline) in GeoJSON and their other formats, and documents that are no place.
+PLACE_PATHS = (
+    "/doc/bezirk/treptow-koepenick",
+    "/doc/bezirk/treptow-koepenick.geojson",
+    "/doc/bezirk/treptow-koepenick.geojson?page=2",
+    "/doc/bezirk/treptow-koepenick?page=2",
+    "/doc/prognoseraum/0930",
+    "/doc/prognoseraum/0930.geojson",
+    "/doc/prognoseraum/0930.html",
+    "/doc/planungsraum/09300920.geojson",
+    "/doc/stadt/berlin",
+    "/doc/stadt/berlin.geojson",
+    "/id/prognoseraum/0930",
+    f"/doc/{RELEASE}",
+    f"/doc/{RELEASE}.geojson",
+    "/doc/organisation/bezirksamt-treptow-koepenick.geojson",
+)
+#: What GIS clients send, and GeoJSON weighed against the other formats.
+PLACE_ACCEPTS = {
+    "none": None,
+    "curl": "*/*",
+    "browser": BROWSER,
+    "geojson": "application/geo+json",
+    "geojson client": "application/geo+json, application/json;q=0.9, */*;q=0.1",
+    "geojson and turtle": "application/geo+json, text/turtle",
+    "geojson over html": "text/html;q=0.9, application/geo+json",
+    "turtle over geojson": "application/geo+json;q=0.5, text/turtle",
+    "json": "application/json",
+}
 #: Headers the export must send as the app does.
 SAME = (
     "Location",
@@ -184,7 +218,16 @@ def cache_control(headers: dict[str, str]) -> set[str]:
 @pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("client", list(ACCEPTS))
 def test_the_export_answers_like_the_app(exported: Exported, path: str, client: str) -> None:
-    accept = ACCEPTS[client]
+    assert_answers_like_the_app(exported, path, ACCEPTS[client])
+
+
+@pytest.mark.parametrize("path", PLACE_PATHS)
+@pytest.mark.parametrize("client", list(PLACE_ACCEPTS))
+def test_places_answer_in_geojson_like_the_app(exported: Exported, path: str, client: str) -> None:
+    assert_answers_like_the_app(exported, path, PLACE_ACCEPTS[client])
+
+
+def assert_answers_like_the_app(exported: Exported, path: str, accept: str | None) -> None:
     status, app_headers, app_body = from_app(exported.app, path, accept)
     static_status, headers, body = from_nginx(exported.url, path, accept)
     assert static_status == status, body[:300]
@@ -192,6 +235,7 @@ def test_the_export_answers_like_the_app(exported: Exported, path: str, client: 
     assert headers.get("Access-Control-Allow-Origin") == "*"
     if status == 303:
         assert headers["Location"] == app_headers["Location"]
+        assert cache_control(headers) == cache_control(app_headers) != set()  # a cache in front may keep it
         return
     if status >= 400:
         # a client that accepts none of a path's formats: the same error in the same format, in other words
@@ -208,11 +252,18 @@ def test_the_export_answers_like_the_app(exported: Exported, path: str, client: 
     [
         ("/doc/bezirk/nirgendwo", "text/turtle", 404),
         ("/doc/bezirk/nirgendwo", BROWSER, 404),
+        ("/doc/bezirk/nirgendwo", "application/json", 404),
         ("/doc/bezirk/nirgendwo.jsonld", "text/html", 404),
         ("/id/bezirk/nirgendwo", "*/*", 404),
         ("/liste/unbekannt", BROWSER, 404),
         ("/doc/bezirk/treptow-koepenick?page=999", "text/turtle", 404),
         (f"/doc/{RELEASE}", "image/png", 406),
+        (f"/doc/{RELEASE}", "application/geo+json", 406),
+        (f"/doc/{RELEASE}.geojson", BROWSER, 406),
+        (f"/doc/{RELEASE}.geojson", "application/geo+json", 406),
+        ("/doc/bezirk/nirgendwo.geojson", "application/geo+json", 404),
+        ("/doc/bezirk/treptow-koepenick.geojson?page=999", BROWSER, 404),
+        ("/doc/stadt/berlin", "image/png", 406),
         ("/ldes/0", "text/html", 406),
     ],
 )
@@ -262,6 +313,61 @@ def test_every_resource_is_exported_in_every_format(exported: Exported) -> None:
     assert exported.report.resources == len(iris) > 1000
     assert not exported.report.skipped
     assert (exported.folder / CURRENT / "page" / "2" / "doc" / "bezirk" / "treptow-koepenick.ttl").is_file()
+
+
+def test_every_place_is_exported_in_geojson_and_nothing_else_is(exported: Exported) -> None:
+    state = exported.app.extensions["publisher"]
+    places = {
+        row["place"]
+        for row in state.store.select(
+            f"""SELECT DISTINCT ?place WHERE {{
+                  ?place a ?class VALUES ?class {{ {" ".join(f"<{c}>" for c in sorted(PLACE_CLASSES))} }}
+                  FILTER(STRSTARTS(STR(?place), "{BASE}id/")) }}"""
+        )
+    }
+    site = exported.folder / CURRENT / "site"
+    exported_places = {
+        f"{BASE}id/{file.relative_to(site / 'doc').as_posix().removesuffix('.geojson')}"
+        for file in (site / "doc").rglob("*.geojson")
+    }
+    assert exported_places == places and len(places) > 100
+    # page 2 of a paged place's GeoJSON is its own file, as the app answers it
+    assert (exported.folder / CURRENT / "page" / "2" / "doc" / "bezirk" / "treptow-koepenick.geojson").is_file()
+
+
+#: A link in a page: its target (as the page writes it, HTML-escaped).
+LINK = re.compile(r"""\s(?:href|src)=["']([^"']*)["']""")
+
+
+def test_every_link_in_the_exported_pages_leads_somewhere(exported: Exported) -> None:
+    """Every link of every exported HTML page (documents, listings, error pages) to a path of the dataset, GeoJSON
+    and the maps' data links among them, answers 200 (or 303 for a thing) from nginx; the dynamic services aside,
+    which answer 501 here (see test_dynamic_services_say_why_they_are_missing)."""
+    generation = exported.folder / CURRENT
+    base = urlsplit(BASE)
+    targets: set[str] = set()
+    for page in generation.rglob("*.html"):
+        for link in LINK.findall(page.read_text("utf-8")):
+            url = urlsplit(html.unescape(link))
+            if (url.scheme, url.netloc) not in (("", ""), (base.scheme, base.netloc)) or not url.path.startswith("/"):
+                continue  # another site's, or a fragment of the same page
+            if url.path.split("/")[1].partition(".")[0] in DYNAMIC:
+                continue
+            targets.add(url.path + (f"?{url.query}" if url.query else ""))
+    assert any(target.endswith(".geojson") for target in targets)
+    host, port = exported.url.split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    broken = []
+    try:
+        for target in sorted(targets):
+            connection.request("HEAD", target, headers={"Accept": BROWSER})
+            response = connection.getresponse()
+            response.read()
+            if response.status not in (200, 303):
+                broken.append((target, response.status))
+    finally:
+        connection.close()
+    assert not broken, f"{len(broken)} of {len(targets)} links lead nowhere: {broken[:20]}"
 
 
 @pytest.fixture(scope="module")

@@ -1,16 +1,22 @@
 """The load test (bench/load.py) for a few seconds: the production server, under a mix of every kind of request
 at once, answers every kind, never with a 5xx, loses no connection, and its memory does not run away; and the
-harness counts every response by kind and status class. Needs wrk (Debian: wrk), which CI installs."""
+harness counts every response by kind and status class. The same through the documented production set-up, nginx's
+caching proxy in front of that server: the same answers, its cache answering repeated requests, its memory sampled
+too. Needs wrk (Debian: wrk) and nginx (Debian: nginx-light), which CI installs."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import tempfile
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from bench.http import NGINX_WORKERS, free_port, nginx_binary, nginx_running, proxy_config
 from bench.load import Kind, LoadResult, measure, prepare_store, serving, write_report, write_script, wrk
 
 WRK = shutil.which("wrk")
@@ -20,6 +26,17 @@ pytestmark = pytest.mark.skipif(WRK is None, reason="wrk is not installed (Debia
 
 DURATION = 5
 CONNECTIONS = 16
+#: The run through nginx: a few seconds at a few connections.
+NGINX_DURATION = 3
+NGINX_CONNECTIONS = 4
+
+
+def needs_nginx() -> None:
+    """Skips the test where nginx is missing, unless PUBLISHER_REQUIRE_NGINX says it must be there."""
+    if nginx_binary() is None:
+        if os.environ.get("PUBLISHER_REQUIRE_NGINX"):
+            pytest.fail("nginx is required here (PUBLISHER_REQUIRE_NGINX) but not installed", pytrace=False)
+        pytest.skip("nginx is not installed (Debian: apt-get install nginx-light)")
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +99,7 @@ def test_memory_of_the_process_tree_does_not_run_away(loaded: LoadResult) -> Non
 def test_report_section_states_totals_kinds_memory_and_targets(loaded: LoadResult, tmp_path: Path) -> None:
     output = tmp_path / "BENCHMARKS.md"
     output.write_text("# Benchmarks\n\nintro\n\n<!-- section: http -->\nkept\n<!-- end of section: http -->\n")
-    write_report(output, loaded, "python -m bench.load --duration 5 --connections 16")
+    write_report(output, [loaded], "python -m bench.load --duration 5 --connections 16")
     text = output.read_text("utf-8")
     assert "<!-- section: http -->\nkept\n<!-- end of section: http -->" in text
     section = text.split("<!-- section: load -->")[1].split("<!-- end of section: load -->")[0]
@@ -123,3 +140,97 @@ def test_script_counts_each_response_by_kind_and_status_class(port: int, tmp_pat
     assert {"404 /id/bezirk/nirgendwo", "404 /liste/nichts", "406 /api/releases"} <= set(mixed.failures), mixed
     alone = wrk(port, script, 1, 2, "missing")
     assert alone.requests > 0 and alone.statuses == {"missing": {"4xx": alone.requests}}, alone
+
+
+@pytest.fixture(scope="module")
+def through_nginx(store: Path) -> LoadResult:
+    needs_nginx()
+    return measure(store, None, NGINX_DURATION, NGINX_CONNECTIONS, kind_duration=1, warmup=1, front="nginx")
+
+
+def test_through_nginx_every_kind_is_answered_with_no_5xx(through_nginx: LoadResult) -> None:
+    mixed = through_nginx.mixed
+    assert through_nginx.front == "nginx"
+    assert mixed.requests > 50
+    assert mixed.server_errors == 0, mixed.failures
+    assert mixed.connection_errors == 0, mixed.errors
+    assert set(mixed.by_class()) <= {"2xx", "3xx"} and not mixed.failures, mixed.failures
+    assert sum(mixed.by_class().values()) == mixed.requests
+    for kind in through_nginx.kinds:
+        counts = mixed.statuses.get(kind.name, {})
+        assert counts.get("2xx", 0) + counts.get("3xx", 0) > 0, kind.name
+        alone = through_nginx.per_kind[kind.name]
+        assert alone.requests > 0 and alone.server_errors == 0 and alone.connection_errors == 0, (kind.name, alone)
+        assert set(alone.statuses) == {kind.name}
+    assert set(mixed.statuses["redirect"]) == {"3xx"}
+    assert through_nginx.clean
+
+
+def test_nginx_answers_as_the_app_does(through_nginx: LoadResult) -> None:
+    assert through_nginx.differences == []
+    assert set(through_nginx.compared) == {kind.name for kind in through_nginx.kinds}
+    assert all(number > 0 for number in through_nginx.compared.values())
+    # the kinds of many paths are compared on many of them, not on the first one only
+    assert through_nginx.compared["page_html"] >= 10
+
+
+def test_nginx_cache_answers_repeated_requests_and_passes_sparql_through(through_nginx: LoadResult) -> None:
+    mixed = through_nginx.mixed
+    hits, cached = mixed.hits()
+    assert cached == mixed.requests  # every answer through nginx says what its cache did
+    assert hits > mixed.requests / 2, mixed.caches
+    # the landing page and the listings come back again and again: from the cache, but for their first time
+    for name in ("landing", "listing"):
+        kind_hits, kind_all = mixed.hits(name)
+        assert kind_hits > 0 and kind_all - kind_hits <= 20, (name, mixed.caches[name])
+    assert mixed.hits("page_html")[0] > 0
+    # every SPARQL query of the mix is unique, in each run: none comes from the cache
+    assert mixed.hits("sparql") == (0, sum(mixed.statuses["sparql"].values()))
+    assert through_nginx.per_kind["sparql"].hits() == (0, through_nginx.per_kind["sparql"].requests)
+
+
+def test_memory_of_the_app_and_of_nginx_is_sampled(through_nginx: LoadResult) -> None:
+    memory, front = through_nginx.memory, through_nginx.front_memory
+    assert front is not None
+    assert len(memory.samples) >= NGINX_DURATION - 1 and len(front.samples) == len(memory.samples)
+    assert memory.processes[0] >= 2 and memory.baseline > 50
+    assert front.processes[0] >= 1 + NGINX_WORKERS  # nginx's master and its workers
+    assert 1 < front.baseline < memory.baseline
+    assert front.end - front.baseline <= max(0.25 * front.baseline, 64), front.samples
+
+
+def test_report_shows_both_set_ups_side_by_side(loaded: LoadResult, through_nginx: LoadResult, tmp_path: Path) -> None:
+    output = tmp_path / "BENCHMARKS.md"
+    write_report(output, [loaded, through_nginx], "python -m bench.load --front both")
+    section = output.read_text("utf-8").split("<!-- section: load -->")[1]
+    assert "`python -m bench.load --front both`" in section
+    assert "**Mixed run, gunicorn alone**" in section and "**Mixed run, behind nginx**" in section
+    assert "From nginx's cache (`X-Cache-Status: HIT`)" in section
+    assert "| from nginx's cache |" in section
+    for kind in loaded.kinds:
+        assert f"| {kind.title} | {kind.weight} | {len(kind.requests):,} | gunicorn alone |" in section
+        assert f"| {kind.title} | {kind.weight} | {len(kind.requests):,} | behind nginx |" in section
+    assert "**The same answers through nginx**" in section and "for every one" in section
+    assert "nginx's processes (" in section
+    assert "Targets, gunicorn alone: " in section and "Targets, behind nginx: " in section
+    assert "the same answers through nginx as from the app: met" in section
+    assert "memory of nginx flat" in section
+    # the app alone sends no cache status
+    assert loaded.mixed.caches == {}
+
+
+def test_nginx_runs_as_a_daemon_of_its_own_and_not_as_root() -> None:
+    needs_nginx()
+    with tempfile.TemporaryDirectory(prefix="publisher-nginx-") as tmp:
+        folder = Path(tmp)
+        folder.chmod(0o755)
+        port = free_port()
+        with nginx_running(proxy_config(folder, port, free_port())) as pid:
+            uid = int(Path(f"/proc/{pid}/status").read_text().split("Uid:")[1].split()[0])
+            assert uid != 0
+            # nothing listens upstream: nginx answers for it
+            with pytest.raises(urllib.error.HTTPError) as error:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10)
+            assert error.value.code == 502
+            error.value.close()
+        assert not Path(f"/proc/{pid}/cmdline").exists() or not Path(f"/proc/{pid}/cmdline").read_bytes()

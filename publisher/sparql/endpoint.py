@@ -19,6 +19,8 @@ import pyoxigraph as ox
 from publisher.config import Config
 from publisher.errors import QueryError
 from publisher.namespaces import PREFIXES as NAMESPACES
+from publisher.search import SearchIndex, SearchTextError, index_of
+from publisher.sparql.fulltext import expand
 from publisher.sparql.pool import WorkerPool
 from publisher.sparql.text import QUERY_FORMS, QueryText, read_query
 from publisher.sparql.worker import Answer, Failure, Job, answer_of, execute
@@ -50,6 +52,8 @@ class Endpoint:
         self._pool: WorkerPool | None = None
         self._current: tuple[str | None, str | None, bool] = (None, None, False)
         self._lock = threading.Lock()
+        #: (the state, its full-text index), looked up once per state
+        self._search: tuple[str, SearchIndex | None] | None = None
 
     def read(self, text: str) -> QueryText:
         """What the query's text says, once it has passed the checks that need no engine."""
@@ -95,7 +99,7 @@ class Endpoint:
         dataset_given = bool(query.default_graphs or query.named_graphs)
         job = Job(
             store=None,
-            query=query.text,
+            query=expand(query.text, self._matching, self.config.sparql_search_max),
             default_graphs=query.default_graphs if dataset_given else None,
             named_graphs=query.named_graphs if dataset_given else None,
             results_format=query.results_format,
@@ -140,6 +144,24 @@ class Endpoint:
         if isinstance(outcome, Failure):
             raise QueryError(outcome.status, outcome.message)
         return outcome
+
+    def _matching(self, text: str) -> list[str]:
+        """The releases the state's full-text index finds for ``text`` (a search pattern of a query)."""
+        version = self.store.version()
+        with self._lock:
+            if self._search is None or self._search[0] != version:
+                self._search = (version, index_of(self.store))
+            index = self._search[1]
+        if index is None:
+            raise QueryError(
+                503,
+                "search:matches: the published state has no full-text index (it was built by an older version); "
+                "build it again with publisher build",
+            )
+        try:
+            return index.matching(text)
+        except SearchTextError as exc:
+            raise QueryError(400, f"search:matches: {exc}") from None
 
     def _state(self, store: OxigraphStore) -> tuple[str | None, bool]:
         """The folder of the current state, and whether the workers answer from a copy of it in memory (when it is

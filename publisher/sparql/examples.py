@@ -11,6 +11,9 @@ PREFIX pm: <https://w3id.org/pm-berlin/ontology#>
 GEO_PROLOGUE = """PREFIX geo: <http://www.opengis.net/ont/geosparql#>
 PREFIX geof: <http://www.opengis.net/def/function/geosparql/>
 """
+#: The namespace of the endpoint's full-text search pattern (publisher.sparql.fulltext).
+SEARCH_PROLOGUE = """PREFIX search: <https://w3id.org/pm-berlin/search#>
+"""
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,20 @@ SELECT DISTINCT ?mitteilung ?datum ?titel ?gebiet WHERE {
               schema:datePublished ?datum ;
               schema:headline ?titel .
   ?ort schema:name ?gebiet .
+}
+ORDER BY DESC(?datum)
+""",
+    ),
+    Example(
+        "Volltextsuche: Pressemitteilungen, in denen Wörter vorkommen",
+        PROLOGUE
+        + SEARCH_PROLOGUE
+        + """
+# Dieselbe Suche wie /suche: Wortstämme, Umlaute, Teile zusammengesetzter Wörter
+SELECT ?mitteilung ?datum ?titel WHERE {
+  ?mitteilung search:matches "Nachbarschaften Wohnungsgenossenschaft" .
+  ?mitteilung schema:datePublished ?datum ;
+              schema:headline ?titel .
 }
 ORDER BY DESC(?datum)
 """,
@@ -145,4 +162,8 @@ CONSTRUCT { ?mitteilung ?p ?o } WHERE {
     ),
 )
 
-__all__ = ["EXAMPLES", "Example"]
+__all__ = [
+    "EXAMPLES",
+    "SEARCH_PROLOGUE",
+    "Example",
+]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import urljoin
 
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-_TOKEN = re.compile(
+TOKEN = re.compile(
     r"""
       (?P<comment>\#[^\n\r]*)
     | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
@@ -56,7 +56,7 @@ def decode_escapes(text: str) -> str:
 def read_query(text: str) -> QueryText:
     tokens = [
         (m.lastgroup or "", m.group())
-        for m in _TOKEN.finditer(decode_escapes(text))
+        for m in TOKEN.finditer(decode_escapes(text))
         if m.lastgroup not in ("comment", "string")
     ]
     prefixes: dict[str, str] = {}
@@ -104,4 +104,4 @@ def _endpoint(token: tuple[str, str], prefixes: dict[str, str], base: str) -> st
     return None
 
 
-__all__ = ["QUERY_FORMS", "UPDATE_KEYWORDS", "QueryText", "decode_escapes", "read_query"]
+__all__ = ["QUERY_FORMS", "TOKEN", "UPDATE_KEYWORDS", "QueryText", "decode_escapes", "read_query"]

@@ -6,12 +6,15 @@ graphs (Virtuoso's is; Fuseki's is with ``tdb2:unionDefaultGraph true``). What b
 graphs (the manifest and the files written with it: dumps, search index, change log) lives in a local folder of
 generations (publisher.store.generations), as with the embedded store.
 
-A write replaces the graphs whose content changed (dropped and inserted again; the entities graph gets its
+A write replaces the graphs whose content changed (emptied and inserted again; the entities graph gets its
 difference); a graph whose content the store holds already is not sent again. A marker graph records which state
 the store holds. A change of up to PUBLISHER_STORE_BATCH triples (a build that adds or changes a few releases) is
 one SPARQL Update request; a larger one (a first load, a rebuild after the base URI changed) is several, because
-stores limit what one request may hold, and each graph is then replaced whole by one Graph Store Protocol PUT when
-the store offers it (PUBLISHER_STORE_GRAPHS). The marker says "writing" from the first request to the last.
+stores limit what one request may hold, and a graph larger than the batch is then replaced whole by one Graph Store
+Protocol PUT when the store offers it (PUBLISHER_STORE_GRAPHS). The marker says "writing" from the first request of
+a larger change to the last. The requests are made as they are sent, from the change's N-Triples (every graph is
+read once before the first is sent, and only its digest kept); a change of one request is sent after the state's
+files are written, the requests of a larger one while they are written.
 
 How atomic a write is for the store's other readers is the store's: the SPARQL 1.1 Update recommendation asks a
 service to treat each request atomically, and Fuseki (TDB2) runs each request as one transaction; Virtuoso runs
@@ -26,7 +29,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -52,10 +58,11 @@ _VERSION = "urn:x-publisher:version"
 #: the format wanted by the same serialiser as the embedded store's.
 _RESULTS_ACCEPT = "application/sparql-results+json, application/sparql-results+xml;q=0.9"
 _GRAPH_ACCEPT = "application/n-triples, text/plain;q=0.9, text/turtle;q=0.8"
-#: Triples per INSERT DATA operation of a write: Virtuoso compiles each operation to SQL of at most 10,000 lines.
+#: Triples per GRAPH block of a write (Virtuoso's parser takes fewer than 5,000 in one block).
 _TRIPLES_PER_OPERATION = 1_000
-#: Operations per update request at most (Virtuoso refuses some 1,000).
-_OPERATIONS_PER_REQUEST = 200
+#: Graphs per emptying operation, and graphs per insert request at most (Virtuoso compiles a request of some 400
+#: operations or GRAPH blocks no more).
+_GRAPHS_PER_OPERATION = 200
 WRITE_FAILED = "the write was refused; the published state is still served"
 #: Graph names per query when reading graph by graph (VALUES block).
 _GRAPHS_PER_QUERY = 500
@@ -73,7 +80,7 @@ class RemoteStore(WritableStore):
         user: str | None = None,
         password: str | None = None,
         timeout: float = 600,
-        batch: int = 500,
+        batch: int = 5000,
         graph_store: str | None = None,
     ) -> None:
         for name, url in (("PUBLISHER_STORE", endpoint), ("PUBLISHER_STORE_UPDATE", update or endpoint)):
@@ -214,10 +221,7 @@ class RemoteStore(WritableStore):
 
     def _foreign(self, ours: set[str]) -> list[str]:
         """The graphs the store holds that are not the publisher's (Virtuoso's system graphs, other data)."""
-        # GROUP BY, not DISTINCT: Virtuoso answers this in milliseconds, DISTINCT ?g in minutes at 1,000 graphs
-        result = self.run("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", everything=True)
-        assert isinstance(result, ox.QuerySolutions)
-        return sorted({str(row["g"].value) for row in result} - ours - {STATE_GRAPH})
+        return sorted(set(self._held()) - ours - {STATE_GRAPH})
 
     def _graphs(self) -> dict[str, str | None]:
         """The graphs of the current state, as its generation recorded them, each with the digest of its content
@@ -243,48 +247,95 @@ class RemoteStore(WritableStore):
         current = self._generations.version()
         with self._generations.writing() as new:
             stored = self.stored_version() if before else None
-            if stored != (current if before else None):
-                if not change.full:
-                    raise StoreError(
-                        f"store: {self.endpoint} holds the state '{stored or 'none'}', but {self.path} records "
-                        f"'{current}' (a build was interrupted while writing, or another publisher writes to the "
-                        f"same store); the store is unchanged. Remove {self.path} to make the next build write "
-                        "everything again."
-                    )
-                before = dict.fromkeys(before)  # what the graphs hold is not known: every one is written
-            # read in full before anything is sent: a graph that is not N-Triples stops the write here
+            trusted = stored == (current if before else None)
+            if not trusted and not change.full:
+                raise StoreError(
+                    f"store: {self.endpoint} holds the state '{stored or 'none'}', but {self.path} records "
+                    f"'{current}' (a build was interrupted while writing, or another publisher writes to the "
+                    f"same store); the store is unchanged. Remove {self.path} to make the next build write "
+                    "everything again."
+                )
             escape = self._is_virtuoso()
-            replaced = {graph: _triples(lines, escape) for graph, lines in sorted(change.graphs.items())}
-            digests = {graph: _digest(triples) for graph, triples in replaced.items()}
-            # a graph whose content is what the store holds already is not written again
-            replaced = {graph: triples for graph, triples in replaced.items() if before.get(graph) != digests[graph]}
+            # every graph is read before anything is sent (a graph that is not N-Triples stops the write here), but
+            # only its digest and size are kept: the triples are made again as they are sent
+            sizes: dict[str, int] = {}
+            digests: dict[str, str] = {}
+            for graph, lines in sorted(change.graphs.items()):
+                triples = _triples(lines, escape)
+                sizes[graph], digests[graph] = len(triples), _digest(triples)
             added = {graph: _triples(lines, escape) for graph, lines in sorted(change.add.items())}
             removed = {graph: _triples(lines, escape) for graph, lines in sorted(change.remove.items())}
+            # the graphs the store holds: as recorded, or, when store and record disagree, as the store says
+            held = set(before) if trusted else set(self._held())
+            if not trusted:
+                before = dict.fromkeys(before)  # what the graphs hold is not known: every one is written
+            # a graph whose content is what the store holds already is not written again
+            replaced = [graph for graph in sorted(change.graphs) if before.get(graph) != digests[graph]]
             drop = set(before) - set(change.graphs) if change.full else set(change.drop)
             after: dict[str, str | None] = {g: d for g, d in before.items() if g not in drop}
             after.update(digests)
-            after.update({graph: None for graph in [*added, *removed] if graph not in replaced})
+            after.update({graph: None for graph in [*added, *removed] if graph not in change.graphs})
+            plan = _Plan(
+                replaced={graph: sizes[graph] for graph in replaced},
+                added=added,
+                removed=removed,
+                drop=drop & held,
+                held=held,
+                batch=self.batch,
+                graph_store=self.graph_store is not None,
+            )
             manifest = dict(change.manifest)
-            if change.files is not None:
-                manifest["files"] = change.files(new / "files")
+            writes = plan.requests(change.graphs, escape, new.name)
+            if plan.atomic:
+                # one request, sent once the state's files are written: a failure of either changes nothing
+                if change.files is not None:
+                    manifest["files"] = change.files(new / "files")
+                self._send(writes, threading.Event())
+            else:
+                # the requests go out from a thread of their own while this one writes the state's files (dumps,
+                # search index): the store works on one core while the files are written on the other. The store
+                # says "writing" from the first request on, so a failure of either side leaves it saying so.
+                stop = threading.Event()
+                with ThreadPoolExecutor(1, thread_name_prefix="store-write") as pool:
+                    sending = pool.submit(self._send, writes, stop)
+                    try:
+                        if change.files is not None:
+                            manifest["files"] = change.files(new / "files")
+                    except BaseException:
+                        stop.set()
+                        raise
+                    finally:
+                        sent = sending.exception()
+                    if sent is not None:
+                        raise sent
             (new / "graphs.json").write_text(json.dumps(after, sort_keys=True), "utf-8")
-            writes = _writes(replaced, added, removed, drop, new.name, self.batch, self.graph_store is not None)
-            for method, graph, payload in writes:
-                if method == "update":
-                    self._update(payload)
-                else:
-                    assert self.graph_store is not None
-                    self._request(
-                        method,
-                        self.graph_store,
-                        params={"graph": graph},
-                        data=payload.encode("utf-8"),
-                        headers={"Content-Type": "application/n-triples"},
-                        what=WRITE_FAILED,
-                    )
             if self._prologue():
                 (new / "foreign.json").write_text(json.dumps(self._foreign(set(after))), "utf-8")
             self._generations.publish(new, manifest)
+
+    def _send(self, writes: Iterator[tuple[str, str, str]], stop: threading.Event) -> None:
+        for method, graph, payload in writes:
+            if stop.is_set():
+                return
+            if method == "update":
+                self._update(payload)
+            else:
+                assert self.graph_store is not None
+                self._request(
+                    method,
+                    self.graph_store,
+                    params={"graph": graph},
+                    data=payload.encode("utf-8"),
+                    headers={"Content-Type": "application/n-triples"},
+                    what=WRITE_FAILED,
+                )
+
+    def _held(self) -> list[str]:
+        """Every graph the store holds, the publisher's and others'."""
+        # GROUP BY, not DISTINCT: Virtuoso answers this in milliseconds, DISTINCT ?g in minutes at 1,000 graphs
+        result = self.run("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g", everything=True)
+        assert isinstance(result, ox.QuerySolutions)
+        return [str(row["g"].value) for row in result]
 
     def _update(self, body: str) -> None:
         self._request("POST", self.update_endpoint, form=[("update", body)], what=WRITE_FAILED)
@@ -370,67 +421,114 @@ def _triples(ntriples: str, escape_wkt: bool = False) -> list[str]:
     return lines
 
 
-def _writes(
-    replaced: dict[str, list[str]],
-    added: dict[str, list[str]],
-    removed: dict[str, list[str]],
-    drop: set[str],
-    version: str,
-    batch: int,
-    graph_store: bool,
-) -> list[tuple[str, str, str]]:
-    """The requests that make the store hold the changed state: ("update", "", SPARQL Update), or ("PUT" / "POST",
-    graph, N-Triples) for the Graph Store Protocol. ``replaced`` gives graphs' new content, ``added`` and
-    ``removed`` triples to add to or remove from a graph, ``drop`` graphs to delete. A change of up to ``batch``
-    triples is one update request. A larger one starts by marking the state as being written and ends by naming
-    it, and travels in update requests of up to ``batch`` triples, several graphs in one; a graph larger than that
-    is replaced by one PUT when the store has the Graph Store Protocol."""
-    total = sum(len(t) for part in (replaced, added, removed) for t in part.values())
-    drops = [f"DROP SILENT GRAPH <{graph}>" for graph in sorted(drop - set(replaced))]
-    deletions = [
-        f"DELETE DATA {{ GRAPH <{graph}> {{\n{block}\n}} }}" for graph, t in removed.items() for block in _blocks(t)
-    ]
-    if total <= batch:
-        operations = [*drops, *deletions]
-        for graph, triples in replaced.items():
-            operations.append(f"DROP SILENT GRAPH <{graph}>")
-            operations += [f"INSERT DATA {{ GRAPH <{graph}> {{\n{b}\n}} }}" for b in _blocks(triples)]
-        for graph, triples in added.items():
-            operations += [f"INSERT DATA {{ GRAPH <{graph}> {{\n{b}\n}} }}" for b in _blocks(triples)]
-        return [("update", "", " ;\n".join([*operations, _marker(version)]))]
-    writes = [("update", "", _marker(f"writing {version}"))]
-    writes += [("update", "", " ;\n".join(part)) for part in _batches([*drops, *deletions], 100)]
-    # graphs up to the batch size travel together, as many as fit in a request; a larger graph goes whole by the
-    # Graph Store Protocol where the store has it, else in requests of its own
-    operations = []
+@dataclass
+class _Plan:
+    """What a write changes: ``replaced`` graphs get the change's content (graph -> its number of triples; the
+    triples are made from the change's N-Triples as they are sent), ``added`` and ``removed`` triples are added to
+    or removed from a graph, ``drop`` graphs are emptied. ``held``: the graphs the store holds (only those need
+    emptying before they are written)."""
+
+    replaced: dict[str, int]
+    added: dict[str, list[str]]
+    removed: dict[str, list[str]]
+    drop: set[str]
+    held: set[str]
+    batch: int
+    graph_store: bool
+
+    @property
+    def atomic(self) -> bool:
+        """Whether the change is one update request."""
+        total = sum(self.replaced.values()) + sum(len(t) for part in (self.added, self.removed) for t in part.values())
+        return total <= self.batch
+
+    def requests(self, texts: Mapping[str, str], escape: bool, version: str) -> Iterator[tuple[str, str, str]]:
+        """The requests that make the store hold the changed state: ("update", "", SPARQL Update), or ("PUT" /
+        "POST", graph, N-Triples) for the Graph Store Protocol. A change of up to ``batch`` triples is one update
+        request. A larger one starts by marking the state as being written and ends by naming it, and travels in
+        update requests of up to ``batch`` triples, several graphs in one; a graph larger than that is replaced by
+        one PUT when the store has the Graph Store Protocol. Each request empties the graphs it writes that the
+        store holds, and inserts with one operation: a request of many operations is slow to compile for some
+        stores, and Virtuoso refuses one of some 400 (a DROP of a graph it does not hold costs as much as an
+        insert)."""
+        if self.atomic:
+            inserted = {graph: _triples(texts[graph], escape) for graph in self.replaced}
+            for graph, triples in self.added.items():
+                inserted[graph] = inserted.get(graph, []) + triples
+            cleared = sorted(self.drop | (set(self.replaced) & self.held))
+            operations = [_emptied(part) for part in _batches(cleared, _GRAPHS_PER_OPERATION)]
+            operations += _data("DELETE", list(self.removed.items()))
+            operations += _data("INSERT", list(inserted.items()))
+            yield ("update", "", " ;\n".join([*operations, _marker(version)]))
+            return
+        yield ("update", "", _marker(f"writing {version}"))
+        for part in _batches(sorted(self.drop), _GRAPHS_PER_OPERATION):
+            yield ("update", "", _emptied(part))
+        for parts in _sized(((graph, triples) for graph, triples in self.removed.items()), self.batch):
+            yield ("update", "", " ;\n".join(_data("DELETE", parts)))
+        pending: list[tuple[str, list[str]]] = []
+        emptied: list[str] = []
+        size = 0
+        for method in ("PUT", "POST"):
+            for graph in self.replaced if method == "PUT" else self.added:
+                triples = _triples(texts[graph], escape) if method == "PUT" else self.added[graph]
+                if self.graph_store and len(triples) > self.batch:
+                    yield (method, graph, "\n".join(triples) + "\n")
+                    continue
+                for start in range(0, max(len(triples), 1), self.batch):
+                    part = triples[start : start + self.batch]
+                    if pending and (size + len(part) > self.batch or len(pending) >= _GRAPHS_PER_OPERATION):
+                        yield ("update", "", _inserting(emptied, pending))
+                        pending, emptied, size = [], [], 0
+                    if method == "PUT" and start == 0 and graph in self.held:
+                        emptied.append(graph)
+                    pending.append((graph, part))
+                    size += len(part)
+        if pending:
+            yield ("update", "", _inserting(emptied, pending))
+        yield ("update", "", _marker(version))
+
+
+def _sized(items: Iterable[tuple[str, list[str]]], batch: int) -> Iterator[list[tuple[str, list[str]]]]:
+    """(graph, triples) in groups of about ``batch`` triples, a graph's triples split where it is larger."""
+    group: list[tuple[str, list[str]]] = []
     size = 0
-    for method, graphs in (("PUT", replaced), ("POST", added)):
-        for graph, triples in graphs.items():
-            if graph_store and len(triples) > batch:
-                writes.append((method, graph, "\n".join(triples) + "\n"))
-                continue
-            for start in range(0, max(len(triples), 1), batch):
-                part = triples[start : start + batch]
-                if operations and (size + len(part) > batch or len(operations) >= _OPERATIONS_PER_REQUEST):
-                    writes.append(("update", "", " ;\n".join(operations)))
-                    operations, size = [], 0
-                if method == "PUT" and start == 0:
-                    operations.append(f"DROP SILENT GRAPH <{graph}>")
-                operations += [f"INSERT DATA {{ GRAPH <{graph}> {{\n{b}\n}} }}" for b in _blocks(part)]
-                size += len(part)
-    if operations:
-        writes.append(("update", "", " ;\n".join(operations)))
-    writes.append(("update", "", _marker(version)))
-    return writes
+    for graph, triples in items:
+        for start in range(0, len(triples), batch):
+            part = triples[start : start + batch]
+            if group and size + len(part) > batch:
+                yield group
+                group, size = [], 0
+            group.append((graph, part))
+            size += len(part)
+    if group:
+        yield group
+
+
+def _emptied(graphs: list[str]) -> str:
+    """One operation that empties ``graphs``."""
+    values = " ".join(f"<{graph}>" for graph in graphs)
+    return f"DELETE {{ GRAPH ?g {{ ?s ?p ?o }} }} WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}"
+
+
+def _data(verb: str, parts: list[tuple[str, list[str]]]) -> list[str]:
+    """One INSERT DATA or DELETE DATA operation for the triples of ``parts`` (none when there are none), a GRAPH
+    block of at most _TRIPLES_PER_OPERATION triples each (Virtuoso's parser takes fewer than 5,000 per block)."""
+    blocks = [
+        f"GRAPH <{graph}> {{\n" + "\n".join(triples[start : start + _TRIPLES_PER_OPERATION]) + "\n}"
+        for graph, triples in parts
+        for start in range(0, len(triples), _TRIPLES_PER_OPERATION)
+    ]
+    return [f"{verb} DATA {{\n" + "\n".join(blocks) + "\n}"] if blocks else []
+
+
+def _inserting(emptied: list[str], parts: list[tuple[str, list[str]]]) -> str:
+    operations = [_emptied(emptied)] if emptied else []
+    return " ;\n".join([*operations, *_data("INSERT", parts)]) or _emptied(emptied)
 
 
 def _digest(triples: list[str]) -> str:
     return hashlib.sha256("\n".join(sorted(triples)).encode("utf-8")).hexdigest()
-
-
-def _blocks(triples: list[str]) -> Iterator[str]:
-    for start in range(0, len(triples), _TRIPLES_PER_OPERATION):
-        yield "\n".join(triples[start : start + _TRIPLES_PER_OPERATION])
 
 
 def _marker(version: str) -> str:

@@ -17,12 +17,14 @@ picture links the SPARQL query that gives its numbers.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import math
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, request, url_for
@@ -30,6 +32,8 @@ from rdflib import URIRef
 from rdflib.namespace import RDF
 
 from publisher.cache import LruCache
+from publisher.charts_index import LINKS, Facts, read_facts
+from publisher.charts_index import current as current_index
 from publisher.errors import HttpError
 from publisher.ingest.dates import month_names
 from publisher.namespaces import PM, SDO
@@ -46,6 +50,8 @@ ORGANISATIONS = frozenset(
 PROGRAMMES = frozenset({str(SDO.FundingScheme), str(PM.FundingPhase)})
 AREAS = frozenset(str(c) for c in AREA_CLASSES)
 PERSON = str(SDO.Person)
+#: Every class whose members the pictures show or filter by.
+CLASSES = ORGANISATIONS | PROGRAMMES | AREAS | {PERSON}
 #: Area classes offered in the landing page's filter form (every area is accepted as a value).
 FORM_AREAS = frozenset(
     str(c) for c in (PM.Bezirk, PM.Prognoseraum, PM.Bezirksregion, PM.Planungsraum, PM.Ortsteil, PM.Quartier)
@@ -136,46 +142,76 @@ def _pairs(store: Store, sparql: str) -> Iterator[tuple[str, str]]:
             yield row[0], row[1]
 
 
-def _objects(store: Store, prop: URIRef) -> Iterator[tuple[str, str]]:
-    """(subject, object) of every triple of ``prop`` whose object is an IRI: one pattern, which the store answers
-    from its index far more quickly than a join with the subjects' types."""
-    yield from _pairs(store, f"SELECT ?s ?o WHERE {{ ?s <{prop}> ?o FILTER(isIRI(?o)) }}")
+def store_facts(store: Store) -> Facts:
+    """The facts the index is made of, from the store's current state: queries of one pattern each (none bound to
+    a resource), with the types and names only of the classes the pictures show."""
+    facts = Facts()
+    classes = " ".join(sparql_iri(c) for c in sorted(CLASSES | {str(PM.PressRelease), str(SDO.Quotation)}))
+    queries = [
+        ("type", f"SELECT ?s ?t WHERE {{ VALUES ?t {{ {classes} }} ?s a ?t FILTER(isIRI(?s)) }}"),
+        ("datePublished", f"SELECT ?s ?d WHERE {{ ?s <{SDO.datePublished}> ?d FILTER(isIRI(?s) && !isBlank(?d)) }}"),
+        *(
+            (name, f"SELECT ?s ?o WHERE {{ ?s <{prop}> ?o FILTER(isIRI(?s) && isIRI(?o)) }}")
+            for name, prop in LINKS.items()
+        ),
+        (
+            "name",
+            f"SELECT ?s ?n WHERE {{ VALUES ?t {{ {classes} }} ?s a ?t ; <{SDO.name}> ?n "
+            "FILTER(isIRI(?s) && !isBlank(?n)) }",
+        ),
+    ]
+    for prop, sparql in queries:
+        for subject, value in _pairs(store, sparql):
+            facts.add(prop, subject, value)
+    return facts
 
 
 def read_index(store: Store) -> ReleaseIndex:
-    """The index of the store's current state, from queries of one pattern each (none bound to a resource),
-    joined here."""
+    """The index of the store's current state, from its answers to a few queries (``store_facts``)."""
+    return index_of_facts(store_facts(store))
+
+
+def index_of_facts(facts: Facts) -> ReleaseIndex:
+    """The index of what ``facts`` say, joined here: the facts of the whole published state, from the store or
+    from the index its build wrote (``publisher.charts_index``)."""
     index = ReleaseIndex()
-    releases = {s for s, _t in _pairs(store, f"SELECT ?s ?t WHERE {{ ?s a ?t VALUES ?t {{ <{PM.PressRelease}> }} }}")}
-    for r, day in _pairs(store, f"SELECT ?s ?d WHERE {{ ?s <{SDO.datePublished}> ?d }}"):
-        month = day[:7]
-        if r in releases and len(month) == 7 and month[4] == "-":
-            index.month[r] = min(index.month.get(r, month), month)
+    typed = facts.of("type")
+    press_release, quotation = str(PM.PressRelease), str(SDO.Quotation)
+    dates = facts.of("datePublished")
+    for r, classes in typed.items():
+        if press_release in classes:
+            for day in dates.get(r, ()):
+                month = day[:7]
+                if len(month) == 7 and month[4] == "-":
+                    index.month[r] = min(index.month.get(r, month), month)
+        shown = classes & CLASSES
+        if shown:
+            index.types[r] = shown
     links: dict[str, dict[str, set[str]]] = {r: {} for r in index.month}
-    for prop in (SDO.about, SDO.mentions, SDO.publisher, SDO.spatialCoverage):
-        name = str(prop).rsplit("/", 1)[1]
-        for r, value in _objects(store, prop):
+    for name in ("about", "mentions", "publisher", "spatialCoverage"):
+        for r, values in facts.of(name).items():
             if r in links:
-                links[r].setdefault(name, set()).add(value)
-    classes = " ".join(sparql_iri(c) for c in sorted(ORGANISATIONS | PROGRAMMES | AREAS | {PERSON}))
-    for subject, kind in _pairs(store, f"SELECT ?s ?t WHERE {{ VALUES ?t {{ {classes} }} ?s a ?t }}"):
-        index.types.setdefault(subject, set()).add(kind)
-    quotations = {s for s, _t in _pairs(store, f"SELECT ?s ?t WHERE {{ ?s a ?t VALUES ?t {{ <{SDO.Quotation}> }} }}")}
+                links[r][name] = set(values)
     speakers: dict[str, set[str]] = {}
-    for quotation, speaker in _objects(store, SDO.spokenByCharacter):
-        if quotation in quotations and PERSON in index.types.get(speaker, ()):
-            speakers.setdefault(quotation, set()).add(speaker)
-    for r, part in _objects(store, SDO.hasPart):
-        if r in links and part in speakers:
-            links[r].setdefault("quoted", set()).update(speakers[part])
+    for said, spoken_by in facts.of("spokenByCharacter").items():
+        if quotation in typed.get(said, ()):
+            people = {p for p in spoken_by if PERSON in index.types.get(p, ())}
+            if people:
+                speakers[said] = people
+    for r, parts in facts.of("hasPart").items():
+        if r in links:
+            for part in parts:
+                if part in speakers:
+                    links[r].setdefault("quoted", set()).update(speakers[part])
     org_parents = index.org_parents
-    area_parents: dict[str, set[str]] = {}
-    for child, parent in _objects(store, SDO.parentOrganization):
-        org_parents.setdefault(child, set()).add(parent)
-    for child, parent in _objects(store, SDO.containedInPlace):
-        area_parents.setdefault(child, set()).add(parent)
-    for subject, name in _pairs(store, f"SELECT ?s ?n WHERE {{ VALUES ?t {{ {classes} }} ?s a ?t ; <{SDO.name}> ?n }}"):
-        index.names[subject] = min(index.names.get(subject, name), name)
+    for child, parents in facts.of("parentOrganization").items():
+        org_parents[child] = set(parents)
+    area_parents = {child: set(parents) for child, parents in facts.of("containedInPlace").items()}
+    names = facts.of("name")
+    for subject in index.types:
+        found = names.get(subject)
+        if found:
+            index.names[subject] = min(found)
     _fill(index, links, org_parents, area_parents)
     return index
 
@@ -186,36 +222,67 @@ def _fill(
     org_parents: dict[str, set[str]],
     area_parents: dict[str, set[str]],
 ) -> None:
-    """The releases passing each filter value, and each release's neighbours of each kind."""
-    programme = index.passing.setdefault("programm", {})
-    organisation = index.passing.setdefault("organisation", {})
-    area = index.passing.setdefault("gebiet", {})
-    area_above: dict[str, set[str]] = {}
-    funding_schemes = str(SDO.FundingScheme)
+    """The releases passing each filter value, and each release's neighbours of each kind. The releases are
+    grouped by what they link to first, so that each resource's closure is walked once, not once per release."""
+    empty: set[str] = set()
+    by_topic: dict[str, set[str]] = {}
+    by_unit: dict[str, set[str]] = {}
+    by_place: dict[str, set[str]] = {}
+    topics_of: dict[str, set[str]] = {}
     for r, by in links.items():
-        topics = by.get("about", set()) | by.get("mentions", set())
-        named = by.get("publisher", set()) | by.get("mentions", set())
-        covered = by.get("spatialCoverage", set())
+        mentions = by.get("mentions", empty)
+        topics = topics_of[r] = by.get("about", empty) | mentions
+        for grouped, linked in ((by_topic, topics), (by_unit, by.get("publisher", empty) | mentions)):
+            for node in linked:
+                found = grouped.get(node)
+                if found is None:
+                    grouped[node] = {r}
+                else:
+                    found.add(r)
+        for node in by.get("spatialCoverage", empty):
+            found = by_place.get(node)
+            if found is None:
+                by_place[node] = {r}
+            else:
+                found.add(r)
+    area_above: dict[str, set[str]] = {}
+    for name, grouped, parents, kept in (
+        ("programm", by_topic, org_parents, index.within_org),
+        ("organisation", by_unit, org_parents, index.within_org),
+        ("gebiet", by_place, area_parents, area_above),
+    ):
+        passing = index.passing.setdefault(name, {})
+        for node, releases in grouped.items():
+            for above in _closure(parents, node, kept):
+                found = passing.get(above)
+                if found is None:
+                    passing[above] = set(releases)
+                else:
+                    found |= releases
+    funding_schemes = str(SDO.FundingScheme)
+    programmes_of = {
+        topic: {above for above in index.within_org[topic] if funding_schemes in index.types.get(above, empty)}
+        for topic in by_topic
+    }
+    organisations = {n for n, classes in index.types.items() if classes & ORGANISATIONS}
+    people = {n for n, classes in index.types.items() if PERSON in classes}
+    for r, by in links.items():
+        mentions = by.get("mentions", empty)
         programmes: set[str] = set()
-        for topic in topics:
-            for above in _closure(org_parents, topic, index.within_org):
-                programme.setdefault(above, set()).add(r)
-                if funding_schemes in index.types.get(above, ()):
-                    programmes.add(above)
-        for unit in named:
-            for above in _closure(org_parents, unit, index.within_org):
-                organisation.setdefault(above, set()).add(r)
-        for place in covered:
-            for above in _closure(area_parents, place, area_above):
-                area.setdefault(above, set()).add(r)
-        quoted = by.get("quoted", set())
-        for person in quoted | {m for m in by.get("mentions", set()) if PERSON in index.types.get(m, ())}:
-            index.person.setdefault(person, set()).add(r)
+        for topic in topics_of[r]:
+            programmes |= programmes_of[topic]
+        quoted = by.get("quoted", empty)
+        for person in quoted | (mentions & people):
+            found = index.person.get(person)
+            if found is None:
+                index.person[person] = {r}
+            else:
+                found.add(r)
         index.links[r] = {
-            "organisation": {n for n in named if index.types.get(n, set()) & ORGANISATIONS},
+            "organisation": (by.get("publisher", empty) | mentions) & organisations,
             "person": set(quoted),
             "programm": programmes,
-            "gebiet": set(covered),
+            "gebiet": set(by.get("spatialCoverage", empty)),
         }
     if index.month:
         index.months = _month_range(min(index.month.values()), max(index.month.values()))
@@ -283,9 +350,14 @@ LEFT, RIGHT, TOP, BOTTOM = 44.0, 8.0, 10.0, 26.0
 MAX_BAR = 40.0
 
 
+@cache
+def _month_names() -> tuple[str, ...]:
+    return tuple(month_names())
+
+
 def month_label(month: str) -> str:
     """ "2024-03" as "März 2024"."""
-    return f"{month_names()[int(month[5:7]) - 1]} {month[:4]}"
+    return f"{_month_names()[int(month[5:7]) - 1]} {month[:4]}"
 
 
 def releases_text(n: int) -> str:
@@ -407,10 +479,24 @@ class Charts:
             with self._lock:
                 kept = self._index
                 if kept is None or kept[0] != version:
-                    kept = (version, read_index(self.store))
+                    kept = (version, self._read())
                     self._index = kept
                     self._kept.clear()
         return kept
+
+    def _read(self) -> ReleaseIndex:
+        """The index of the current state: from the facts its build wrote when this version wrote them, else
+        from the store (a state built by another version, or a store whose files lack them)."""
+        written = current_index(self.store.files_dir())
+        # hundreds of thousands of small sets are made and none is garbage: the collector would walk them all,
+        # again and again, for nothing (it doubled the time)
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return index_of_facts(read_facts(written)) if written is not None else read_index(self.store)
+        finally:
+            if collecting:
+                gc.enable()
 
     def releases(self, values: Mapping[str, str]) -> set[str] | None:
         """The releases that pass every filter of ``values`` (None: no filter, every release)."""
@@ -679,9 +765,11 @@ __all__ = [
     "Timeline",
     "charts_of",
     "draw_timeline",
+    "index_of_facts",
     "landing_timeline",
     "read_index",
     "relations_sparql",
     "resource_charts",
+    "store_facts",
     "timeline_sparql",
 ]

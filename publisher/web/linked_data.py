@@ -118,6 +118,10 @@ def thing(rest: str) -> Response:
     response = Response(f"See {target}\n", status=303, content_type="text/plain; charset=utf-8")
     response.headers["Location"] = target
     response.vary.add("Accept")
+    # as long as the documents themselves: a cache in front may answer the redirect too (a 303 is cached only
+    # when its response says for how long)
+    response.cache_control.public = True
+    response.cache_control.max_age = published().config.cache_max_age
     return response
 
 
