@@ -24,7 +24,10 @@ then the other, each with a server of its own, and reports them side by side. Th
 * **the same answers** (behind nginx): before the runs, up to COMPARED paths of each kind are asked of the app and
   of nginx; their status, media type and ``Location`` must be the same.
 * **per kind**: one short wrk run per kind (``--kind-duration`` seconds, the same connections, through the same
-  set-up), for its p50 and p99 (wrk measures latency per run, not per request in the script).
+  set-up), for its p50 and p99 (wrk measures latency per run, not per request in the script). A run of one kind
+  needs no thread per connection to count its answers, so it runs as wrk is meant to: one thread per core
+  (KIND_THREADS); 64 client threads on two cores take the cores from a server that answers tens of thousands of
+  requests a second, and their waits for a core show up as its latency.
 * **memory**: the resident set of the server's whole process tree (gunicorn's master, its workers and their SPARQL
   query workers; shared pages counted in each process), and behind nginx that of nginx's processes too, sampled
   every second during the mixed run: at the start, after the first 10 s (the baseline), the maximum, the end, and
@@ -65,6 +68,8 @@ from publisher.sparql.examples import EXAMPLES, PROLOGUE
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMAND = "python -m bench.load"
+#: wrk threads of a run of one kind: one per core of the machine.
+KIND_THREADS = os.cpu_count() or 2
 #: Seconds after the start of the mixed run at which the memory baseline is taken (less on short runs).
 BASELINE_SECONDS = 10.0
 #: Memory is flat when the end is within this share of the baseline, or within FLAT_MIB, whichever is more.
@@ -508,8 +513,10 @@ def _by_kind(flat: dict[str, float]) -> dict[str, dict[str, int]]:
 
 
 def wrk(port: int, script: Path, duration: int, connections: int, kind: str | None = None) -> Run:
-    """One wrk run on loopback, one thread per connection; stopped after a hard timeout if it does not stop."""
-    command = ["wrk", f"-t{connections}", f"-c{connections}", f"-d{duration}s", "--timeout", f"{WRK_TIMEOUT}s"]
+    """One wrk run on loopback: the mix with one thread per connection, one kind with one thread per core;
+    stopped after a hard timeout if it does not stop."""
+    threads = connections if kind is None else min(connections, KIND_THREADS)
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", f"{WRK_TIMEOUT}s"]
     command += ["-s", str(script), f"http://127.0.0.1:{port}"]
     # the script's arguments: the kind (none: the mix), and a mark of this run for its unique requests
     command += ["--", kind or "", f"{time.time_ns():x}"]
@@ -915,6 +922,8 @@ def write_report(output: Path, results: list[LoadResult], command: str) -> None:
         + (" or nginx's cache" if fronted else "")
         + " after its first time"
         + f". After the mixed run, one {first.kind_duration} s run per kind at the same connections"
+        + f" (with {KIND_THREADS} wrk threads, one per core: a run of one kind needs no thread per connection, and"
+        + " 64 client threads would take the cores from the server)"
         + (", through the same set-up," if fronted else "")
         + " gives its latency. Client and "
         + ("servers" if fronted else "server")

@@ -42,8 +42,9 @@ from publisher.errors import (
 )
 from publisher.ingest.mapping import Triple, canonical_lines, graph_of
 from publisher.ldes import entity_descriptions, log_present, with_change_log
-from publisher.search import INDEX_NAME, Document, document_of, fingerprint_of, write_index
+from publisher.search import INDEX_NAME, Document, document_of, write_index
 from publisher.search import fingerprint as search_fingerprint
+from publisher.statefiles import fingerprint_of
 from publisher.store import Change, WritableStore, graph_iri
 from publisher.store.generations import fsync, write_failed
 from publisher.validation import Finding, Validator, add_linked_types, load_graph

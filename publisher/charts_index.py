@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -29,7 +27,9 @@ from typing import Any
 import pyoxigraph as ox
 
 from publisher.errors import StoreError
-from publisher.namespaces import PM, SDO
+from publisher.namespaces import AREA_CLASSES, ORGANISATION_CLASSES, PM, SDO
+from publisher.statefiles import fingerprint_of, start_from
+from publisher.store.generations import fsync
 
 #: The file name of the index among the files of a published state.
 INDEX_NAME = "charts.sqlite"
@@ -38,33 +38,7 @@ LAYOUT = 1
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 #: The classes whose members the pictures show, filter by or count: types of other classes are left out.
-TYPES = frozenset(
-    str(c)
-    for c in (
-        PM.PressRelease,
-        SDO.Quotation,
-        SDO.Person,
-        SDO.GovernmentOrganization,
-        SDO.Corporation,
-        SDO.NGO,
-        SDO.PoliticalParty,
-        SDO.Organization,
-        SDO.Project,
-        SDO.FundingScheme,
-        PM.FundingPhase,
-        PM.Bezirk,
-        PM.Prognoseraum,
-        PM.Bezirksregion,
-        PM.Planungsraum,
-        PM.Ortsteil,
-        PM.Quartier,
-        PM.Strasse,
-        PM.Gebaeude,
-        PM.Freiflaeche,
-        SDO.City,
-        SDO.Place,
-    )
-)
+TYPES = frozenset(str(c) for c in {PM.PressRelease, SDO.Quotation, SDO.Person} | ORGANISATION_CLASSES | AREA_CLASSES)
 #: Properties whose IRI values are kept, by their short name.
 LINKS = {
     str(prop).rsplit("/", 1)[1]: str(prop)
@@ -196,14 +170,8 @@ def write_index(
     rows of graphs whose key changed or that are gone are deleted, and the others added. Returns the file's size,
     the number of graphs in it and the number read now.
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
     stamp = fingerprint()
-    reuse = previous is not None and previous.is_file() and fingerprint_of(previous) == stamp
-    if reuse:
-        assert previous is not None
-        shutil.copyfile(previous, target)
-    elif target.exists():
-        target.unlink()
+    reuse = start_from(target, previous, stamp)
     db = sqlite3.connect(str(target), isolation_level=None)
     try:
         db.execute("PRAGMA journal_mode = OFF")  # a new file no one reads before the state is switched
@@ -235,30 +203,8 @@ def write_index(
         target.unlink(missing_ok=True)
         raise
     db.close()
-    fd = os.open(target, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync(target)
     return {"size": target.stat().st_size, "graphs": int(count), "read": len(todo)}
-
-
-def fingerprint_of(path: Path) -> str | None:
-    """The fingerprint of the code that wrote the index in ``path``; None when there is no readable index."""
-    if not path.is_file():
-        return None
-    try:
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            row = db.execute("SELECT value FROM meta WHERE name = 'fingerprint'").fetchone()
-        finally:
-            db.close()
-    except sqlite3.Error:
-        return None
-    return str(row[0]) if row else None
-
-
-# ---------------------------------------------------------------- reading
 
 
 def current(folder: Path | None) -> Path | None:

@@ -18,6 +18,36 @@ HTTP = Namespace("http://www.w3.org/2011/http#")
 
 LICENSE_DL_BY_DE_2_0 = "http://dcat-ap.de/def/licenses/dl-by-de/2.0"
 
+#: The classes of areas, from Berlin's districts down to single buildings.
+AREA_CLASSES = frozenset(
+    {
+        PM.Bezirk,
+        PM.Prognoseraum,
+        PM.Bezirksregion,
+        PM.Planungsraum,
+        PM.Ortsteil,
+        PM.Quartier,
+        PM.Strasse,
+        PM.Gebaeude,
+        PM.Freiflaeche,
+        SDO.City,
+        SDO.Place,
+    }
+)
+#: The classes of organisations (programmes and their phases count as organisations too: they have members).
+ORGANISATION_CLASSES = frozenset(
+    {
+        SDO.GovernmentOrganization,
+        SDO.Corporation,
+        SDO.NGO,
+        SDO.PoliticalParty,
+        SDO.Organization,
+        SDO.Project,
+        SDO.FundingScheme,
+        PM.FundingPhase,
+    }
+)
+
 PREFIXES: dict[str, Namespace] = {
     "schema": SDO,
     "pm": PM,
@@ -34,12 +64,14 @@ PREFIXES: dict[str, Namespace] = {
 }
 
 __all__ = [
+    "AREA_CLASSES",
     "DCAT",
     "DCATDE",
     "DCTERMS",
     "HTTP",
     "LICENSE_DL_BY_DE_2_0",
     "LOR",
+    "ORGANISATION_CLASSES",
     "OWL",
     "PM",
     "PREFIXES",

@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
-import os
 import re
-import shutil
 import sqlite3
 import threading
 import unicodedata
@@ -37,7 +35,9 @@ import Stemmer  # PyStemmer: the Snowball project's own stemmers, in C
 
 from publisher.errors import HttpError, StoreError
 from publisher.namespaces import SDO
+from publisher.statefiles import start_from
 from publisher.store import Store
+from publisher.store.generations import fsync
 
 #: The file name of the index among the files of a published state.
 INDEX_NAME = "search.sqlite"
@@ -268,14 +268,8 @@ def write_index(
     whose key changed or that are gone are deleted from it, and new ones added. Returns the file's size, the
     number of releases in it and the number indexed now.
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
     stamp = fingerprint()
-    reuse = previous is not None and previous.is_file() and fingerprint_of(previous) == stamp
-    if reuse:
-        assert previous is not None
-        shutil.copyfile(previous, target)
-    elif target.exists():
-        target.unlink()
+    reuse = start_from(target, previous, stamp)
     db = sqlite3.connect(str(target), isolation_level=None)
     try:
         present: dict[str, tuple[int, str]] = {}
@@ -314,31 +308,8 @@ def write_index(
         target.unlink(missing_ok=True)
         raise
     db.close()
-    _fsync(target)
+    fsync(target)
     return {"size": target.stat().st_size, "releases": int(count), "indexed": added}
-
-
-def fingerprint_of(path: Path) -> str | None:
-    """The fingerprint of the code that wrote the index in ``path``; None when there is no readable index."""
-    if not path.is_file():
-        return None
-    try:
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            row = db.execute("SELECT value FROM meta WHERE name = 'fingerprint'").fetchone()
-        finally:
-            db.close()
-    except sqlite3.Error:
-        return None
-    return str(row[0]) if row else None
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # ---------------------------------------------------------------- reading

@@ -36,10 +36,10 @@ from publisher.charts_index import LINKS, Facts, read_facts
 from publisher.charts_index import current as current_index
 from publisher.errors import HttpError
 from publisher.ingest.dates import month_names
-from publisher.namespaces import PM, SDO
+from publisher.namespaces import AREA_CLASSES, PM, SDO
 from publisher.resources import Description, sparql_iri
 from publisher.store import Store
-from publisher.web.pages import AREA_CLASSES, Linker, german_number
+from publisher.web.pages import Linker, german_number
 from publisher.web.state import published
 
 #: Organisation classes of the relationship view (programmes and their phases are shown as programmes).

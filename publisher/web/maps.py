@@ -27,11 +27,11 @@ from rdflib import URIRef
 from rdflib.namespace import RDF
 from shapely.geometry.base import BaseGeometry
 
-from publisher.namespaces import PM, SDO
+from publisher.namespaces import AREA_CLASSES, PM, SDO
 from publisher.resources import Description, label_of
 from publisher.store import Store
 from publisher.web.charts import releases_text, sparql_link
-from publisher.web.pages import AREA_CLASSES, CLASS_LABELS, Linker
+from publisher.web.pages import CLASS_LABELS, Linker
 from publisher.web.state import Published
 
 GEO = "http://www.opengis.net/ont/geosparql#"

@@ -19,7 +19,7 @@ from babel.dates import format_date, format_datetime
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
-from publisher.namespaces import PM, SDO
+from publisher.namespaces import AREA_CLASSES, ORGANISATION_CLASSES, PM, SDO
 from publisher.resources import DEPENDENT, Description, label_literal, label_of
 from publisher.sparql.spatial import GEO, WKT_LITERAL
 
@@ -151,33 +151,6 @@ INCOMING_LABELS: dict[URIRef, str] = {
     SDO.isBasedOn: "Grundlage von",
 }
 
-AREA_CLASSES = frozenset(
-    {
-        PM.Bezirk,
-        PM.Prognoseraum,
-        PM.Bezirksregion,
-        PM.Planungsraum,
-        PM.Ortsteil,
-        PM.Quartier,
-        PM.Strasse,
-        PM.Gebaeude,
-        PM.Freiflaeche,
-        SDO.City,
-        SDO.Place,
-    }
-)
-ORGANISATION_CLASSES = frozenset(
-    {
-        SDO.GovernmentOrganization,
-        SDO.Corporation,
-        SDO.NGO,
-        SDO.PoliticalParty,
-        SDO.Organization,
-        SDO.Project,
-        SDO.FundingScheme,
-        PM.FundingPhase,
-    }
-)
 _SAFE_SCHEMES = ("http", "https", "mailto", "tel")
 _ROLES = (SDO.OrganizationRole, SDO.Role)
 #: Shown in the article itself, not again in the table of a press release.
