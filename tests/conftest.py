@@ -243,10 +243,19 @@ def runner() -> CliRunner:
 
 
 def pytest_terminal_summary(terminalreporter: object) -> None:
-    """Print the score tables the tests filled (extraction precision and recall, SPARQL pass rates) after the run."""
+    """Print the score tables the tests filled (extraction precision and recall, SPARQL pass rates) after the run,
+    and where the browser tests' screenshots are (PUBLISHER_SCREENSHOTS), when they saved any there."""
     for title, table in TABLES.items():
         terminalreporter.write_sep("-", f"scores: {title}")  # type: ignore[attr-defined]
         terminalreporter.write_line(table)  # type: ignore[attr-defined]
+    folder = os.environ.get("PUBLISHER_SCREENSHOTS")
+    saved = sorted(Path(folder).rglob("*.png")) if folder else []
+    if saved:
+        tests = {path.parent.name for path in saved}
+        terminalreporter.write_sep("-", "screenshots of the browser tests")  # type: ignore[attr-defined]
+        terminalreporter.write_line(  # type: ignore[attr-defined]
+            f"{len(saved)} screenshots of {len(tests)} tests in {Path(str(folder)).resolve()}"
+        )
 
 
 @pytest.fixture(scope="session")

@@ -123,12 +123,19 @@ class Walk:
 
     def wait_for_page(self, old: Any = None) -> None:
         """Until the page that replaces ``old`` (an element of the previous page) has loaded."""
-        from selenium.webdriver.support import expected_conditions
+        from selenium.common.exceptions import WebDriverException
         from selenium.webdriver.support.ui import WebDriverWait
+
+        def replaced(_driver: Any) -> bool:
+            try:
+                _ = old.tag_name
+            except WebDriverException:  # stale, or (Chromium) detached while the next page loads
+                return True
+            return False
 
         wait = WebDriverWait(self.driver, 30)
         if old is not None:
-            wait.until(expected_conditions.staleness_of(old))
+            wait.until(replaced)
         wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
 
     def click(self, element: Any) -> None:
