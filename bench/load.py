@@ -64,6 +64,7 @@ import pyoxigraph as ox
 
 from bench.http import NGINX_WORKERS, free_port, nginx_binary, nginx_running, proxy_config, wait_for
 from bench.report import machine, write_section
+from bench.sparql import stop
 from publisher.sparql.examples import EXAMPLES, PROLOGUE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -613,12 +614,7 @@ def serving(store: Path, log: Path) -> Iterator[tuple[subprocess.Popen[bytes], i
             raise SystemExit(f"the server did not start:\n{log.read_text('utf-8', 'replace')[-2000:]}") from None
         yield server, port
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=30)
+        stop(server)
 
 
 def check(port: int, kinds: list[Kind]) -> None:

@@ -69,6 +69,8 @@ def searches(query: str) -> tuple[str, list[Search]]:
 def expand(query: str, matching: Callable[[str], list[str]], most: int) -> str:
     """``query`` with each search pattern written as the VALUES of the releases that ``matching`` finds for its
     text; the query itself when it has none. More than ``most`` releases found for one pattern is a QueryError."""
+    if "matches" not in decode_escapes(query):
+        return query  # the common case, without reading the query's tokens again
     text, found = searches(query)
     if not found:
         return query
