@@ -12,7 +12,7 @@ Each part is a module of its own, also runnable alone, and rewrites its own sect
 * ``http`` (bench/http.py): one release under the production server, behind nginx's cache, and as the static
   export under nginx, against nginx's static ceiling;
 * ``virtuoso`` (bench/virtuoso.py): the embedded store against Virtuoso as a remote store, when Virtuoso is
-  installed;
+  installed, at the same sizes (the embedded stores are those the build left; Virtuoso's builds are measured);
 * ``load`` (bench/load.py): the production server under a mix of every kind of request for 60 s at 64
   connections: statuses, latency per kind, memory.
 
@@ -53,7 +53,7 @@ def commands(args: argparse.Namespace) -> dict[str, list[str]]:
         "pages": [*python, "bench.pages", "--sizes", args.sizes, *work, *output],
         "sparql": [*python, "bench.sparql", "--sizes", args.sizes, *work, *output],
         "http": [*python, "bench.http", *output],
-        "virtuoso": [*python, "bench.virtuoso", *work, *output],
+        "virtuoso": [*python, "bench.virtuoso", "--sizes", args.sizes, "--reuse-embedded", *work, *output],
         "load": [*python, "bench.load", *work, *output],
     }
 

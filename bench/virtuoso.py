@@ -1,6 +1,6 @@
 """Embedded store against Virtuoso: the same build, queries and pages on the publisher's two store backends.
 
-    python -m bench.virtuoso [--sizes 1000] [--runs 20] [--requests 100] [--output BENCHMARKS.md]
+    python -m bench.virtuoso [--sizes 1000] [--runs 20] [--requests 100] [--reuse-embedded] [--output BENCHMARKS.md]
 
 Needs Debian's virtuoso-opensource (virtuoso-t, isql-vt). For each size, starts a fresh Virtuoso of its own with
 ``.ci/virtuoso start`` (own ini file and database folder in a temporary folder, loopback only, its page cache sized
@@ -11,13 +11,16 @@ PUBLISHER_STORE_FILES). Then ``publisher serve --production`` with PUBLISHER_RES
 in rounds of one request to each so that both see the machine in the same state: the six typical SPARQL queries of
 bench/sparql.py and the text search through the full-text index (``search:matches``) at ``/sparql`` (the remote
 store forwards them to Virtuoso), and resource pages (a release as HTML
-and as Turtle, a district, the organisation most releases link to).
+and as Turtle, a district, the organisation most releases link to). With ``--reuse-embedded``, the embedded store
+is the one ``python -m bench.build`` left in WORK/store-N (built from the same releases), where its build is measured,
+instead of a fresh build.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shlex
 import shutil
 import statistics
@@ -65,7 +68,8 @@ class Row:
     name: str
     seconds: dict[str, list[float]] = field(default_factory=dict)
     sizes: dict[str, int] = field(default_factory=dict)
-    failure: str = ""
+    #: backend -> why it gave no answer (the other backend is measured all the same)
+    failures: dict[str, str] = field(default_factory=dict)
 
     def median_ms(self, backend: str) -> float:
         return float(statistics.median(self.seconds[backend])) * 1000
@@ -145,36 +149,45 @@ def compare(
             for _ in range(2):
                 _seconds, body = client.get_path(path, accept)
         except SystemExit as failure:
-            row.failure = f"{backend}: {str(failure).splitlines()[0]}"
-            return row
+            row.failures[backend] = _reason(str(failure))
+            continue
         if graph is not None:
             row.sizes[backend] = count(body, graph)
         row.seconds[backend] = []
     for _ in range(runs):
         for backend, client in clients.items():
+            if backend in row.failures:
+                continue
             for filler in fillers:
                 client.get_path(filler, "text/html")
             row.seconds[backend].append(client.get_path(path, accept)[0])
     print(
         f"  {name:45} "
-        + "  ".join(f"{backend} {row.median_ms(backend):8.2f} ms" for backend in clients)
+        + "  ".join(
+            f"{backend} " + (row.failures[backend] if backend in row.failures else f"{row.median_ms(backend):8.2f} ms")
+            for backend in clients
+        )
         + (f"  sizes {row.sizes}" if row.sizes else ""),
         file=sys.stderr,
     )
     return row
 
 
-def measure(size: int, work: Path, folder: Path, settings: dict[str, str], runs: int, requests: int) -> SizeResult:
+def measure(
+    size: int, work: Path, folder: Path, settings: dict[str, str], runs: int, requests: int, reuse: bool = False
+) -> SizeResult:
     from urllib.parse import urlencode
 
     data = releases(size, work)
     embedded = folder / f"embedded-{size}"
     environment = {**settings, "PUBLISHER_STORE_FILES": str(folder / f"virtuoso-files-{size}")}
     build_seconds, build_peak = {}, {}
-    for backend, store, extra in (
-        (BACKENDS[0], str(embedded), {}),
-        (BACKENDS[1], settings["PUBLISHER_STORE"], environment),
-    ):
+    builds = [(BACKENDS[0], str(embedded), {}), (BACKENDS[1], settings["PUBLISHER_STORE"], environment)]
+    if reuse and (work / f"store-{size}" / "current").exists():
+        # the embedded store the build benchmark left, built from the same releases: its build is measured there
+        embedded = work / f"store-{size}"
+        builds = builds[1:]
+    for backend, store, extra in builds:
         result = run(build_command(data, store), extra)
         if result.exit_code != 0:
             sys.exit(f"the build of {size} releases into {backend} failed:\n{result.output[-2000:]}")
@@ -209,11 +222,20 @@ def _ms(value: float) -> str:
     return f"{value:,.0f} ms" if value >= 100 else f"{value:.2f} ms"
 
 
+def _reason(failure: str) -> str:
+    """Why a backend gave no answer, in a few words: the endpoint's time limit, or the first of the error."""
+    limit = re.search(r"stopped after ([\d.]+) s", failure)
+    if limit:
+        return f"stopped at the {limit.group(1)} s limit (PUBLISHER_SPARQL_TIMEOUT)"
+    return failure.splitlines()[0][:160]
+
+
 def _cells(row: Row) -> str:
-    if row.failure:
-        return f"failed ({row.failure}) | | "
+    cells = [f"failed: {row.failures[b]}" if b in row.failures else _ms(row.median_ms(b)) for b in BACKENDS]
+    if row.failures:
+        return " | ".join(cells) + " | "
     first, second = (row.median_ms(backend) for backend in BACKENDS)
-    return f"{_ms(first)} | {_ms(second)} | {second / first:.1f}×"
+    return " | ".join(cells) + f" | {second / first:.1f}×"
 
 
 def _targets(result: SizeResult) -> str:
@@ -221,11 +243,13 @@ def _targets(result: SizeResult) -> str:
     publisher's users run it, through the full-text index (the CONTAINS scan is shown for comparison)."""
     typical = [q for q in QUERIES if q.name != SCANNED_SEARCH] + [INDEXED_QUERY]
     limits = {q.name: AGGREGATE_TARGET_MS if q.aggregate else TYPICAL_TARGET_MS for q in typical}
-    rows = [row for row in result.queries if row.name in limits and not row.failure]
+    rows = [row for row in result.queries if row.name in limits]
     verdicts = []
     for backend in BACKENDS:
         missed = [
-            f"{row.name} ({_ms(row.median_ms(backend))})" for row in rows if row.median_ms(backend) > limits[row.name]
+            f"{row.name} (failed)" if backend in row.failures else f"{row.name} ({_ms(row.median_ms(backend))})"
+            for row in rows
+            if backend in row.failures or row.median_ms(backend) > limits[row.name]
         ]
         verdicts.append(
             f"{backend}: {len(rows) - len(missed)} of {len(rows)} met"
@@ -244,14 +268,18 @@ def write_report(output: Path, results: list[SizeResult], runs: int, requests: i
         f"Reproduce with `{command}` (or `python -m bench --only virtuoso`; needs Debian's `virtuoso-opensource`);",
         "it rewrites this section. For each size a fresh Virtuoso of its own, started by `.ci/virtuoso` (its ini file",
         "`.ci/virtuoso.ini`: 2 threads per query; a page cache of 20,000 8 KB buffers, about 170 MB, or one buffer per",
-        "two releases when that is more), on the same two cores. The synthetic releases of the build",
+        "two releases when that is more; Virtuoso's own graphs private, as README \"Virtuoso's own graphs\"",
+        "recommends, so that the publisher's queries leave out only its marker graph), on the same two cores.",
+        "The synthetic releases of the build",
         "benchmark are built by `publisher build` into a fresh embedded store and into Virtuoso (`--store` its SPARQL",
         "endpoint); then `publisher serve --production` with `PUBLISHER_RESPONSE_CACHE=0` on each store answers, in",
         "rounds of one request to each: the six typical queries of the SPARQL section and the text search through",
         "the full-text index (`search:matches`, README: SPARQL endpoint) at `/sparql` (the remote",
         "store forwards them to Virtuoso, and writes its answer with the embedded store's writers) and resource",
         f"pages (every page's queries go to the store; {FILLERS} other documents before each timed request, so",
-        "that it is read from the store). Medians; **ratio** is Virtuoso's over the embedded store's.",
+        "that it is read from the store). Medians; **ratio** is Virtuoso's over the embedded store's. The",
+        "endpoint's time limit is its default (PUBLISHER_SPARQL_TIMEOUT); a backend that does not answer within it",
+        "is marked failed in its row.",
         "",
         f"Machine: {machine()}; {virtuoso_version()}. Remote store settings: PUBLISHER_STORE_BATCH="
         f"{load_config().store_batch:,} (triples per update request), the others their defaults.",
@@ -265,6 +293,8 @@ def write_report(output: Path, results: list[SizeResult], runs: int, requests: i
             "Full build: "
             + "; ".join(
                 f"{backend} {result.build_seconds[backend]:.1f} s (peak RSS {result.build_peak_mib[backend]:,.0f} MiB)"
+                if backend in result.build_seconds
+                else f'{backend}: the store the build benchmark left (its time in the section "Building")'
                 for backend in BACKENDS
             )
             + ".",
@@ -295,6 +325,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--requests", type=int, default=100, help="rounds per resource page")
     parser.add_argument("--work", type=Path, default=ROOT / "var" / "bench")
     parser.add_argument("--output", type=Path, default=ROOT / "BENCHMARKS.md")
+    parser.add_argument(
+        "--reuse-embedded",
+        action="store_true",
+        help="serve the embedded store that `python -m bench.build` left in WORK/store-N instead of building one",
+    )
     args = parser.parse_args(argv)
     if shutil.which("virtuoso-t") is None:
         sys.exit("virtuoso-t is not installed (Debian: apt-get install virtuoso-opensource)")
@@ -305,7 +340,9 @@ def main(argv: list[str] | None = None) -> None:
             folder = Path(tmp)
             settings = start_virtuoso(folder / "virtuoso", buffers_for(size))
             try:
-                results.append(measure(size, args.work, folder, settings, args.runs, args.requests))
+                results.append(
+                    measure(size, args.work, folder, settings, args.runs, args.requests, args.reuse_embedded)
+                )
             finally:
                 stop_virtuoso(folder / "virtuoso")
     command = reproduce(
@@ -316,6 +353,8 @@ def main(argv: list[str] | None = None) -> None:
             ("--requests", args.requests, 100),
         ),
     )
+    if args.reuse_embedded:
+        command += " --reuse-embedded"
     write_report(args.output, results, args.runs, args.requests, command)
 
 

@@ -25,6 +25,7 @@ from publisher.build import BuildRunningError, build, build_lock
 from publisher.config import Config, load_config
 from publisher.store import WritableStore, open_store
 from publisher.web import create_app
+from tests import remote_backend
 from tests.conftest import BASE, COUNT, SEED, SEED_NAME, data_folder, free_port, serving
 
 # rdflib's Dataset calls its own deprecated members while parsing quads
@@ -518,3 +519,37 @@ def test_a_file_name_that_stands_in_two_folders_is_refused_and_changes_nothing(t
         message = response.get_json()["error"]
         assert "archiv/neu.md" in message and "rename" in message
     assert (folder_state(site.data), served_state(site)) == before
+
+
+def test_publishing_into_a_remote_store(tmp_path: Path) -> None:
+    """The same publication and withdrawal with the graph in Virtuoso: the release reaches the store and leaves it
+    again, and a refused upload leaves the store's triples as they were."""
+    data = data_folder(tmp_path, (SEED_NAME, SEED.read_bytes()))
+    with remote_backend.emptied() as running:
+        config = remote_backend.settings(
+            load_config(environ={}, data_dir=data, workers=1, publish_token=TOKEN, ldes_page_size=100000),
+            tmp_path / "files",
+            running,
+        )
+        writer = open_store(config.store, writable=True, settings=config)
+        assert isinstance(writer, WritableStore)
+        assert build(config, writer).exit_code == 0
+        client = create_app(config, open_store(config.store, settings=config)).test_client()
+        in_store = f"ASK {{ GRAPH ?g {{ <{IRI}> <{SCHEMA}headline> ?h }} }}"
+
+        response = client.put("/publish/releases/neu.md", data=markdown(), headers=auth())
+        assert response.status_code == 201, response.get_data(as_text=True)
+        assert json.loads(running.query(in_store))["boolean"] is True
+        graph = turtle_of(client, response.headers["Location"])
+        assert (URIRef(IRI), URIRef(SCHEMA + "headline"), Literal(TITLE, lang="de")) in graph
+
+        triples = running.select(COUNT)
+        refused = client.put("/publish/releases/ohne-herausgeber.md", data=NO_PUBLISHER, headers=auth())
+        assert refused.status_code == 422, refused.get_data(as_text=True)
+        assert running.select(COUNT) == triples
+
+        response = client.delete("/publish/releases/neu.md", headers=auth())
+        assert response.status_code == 200, response.get_data(as_text=True)
+        assert json.loads(running.query(in_store))["boolean"] is False
+        assert client.get(f"/id/pressemitteilung/{SLUG}").status_code == 410
+        assert sorted(members_of(feed(client), IRI).values()) == [False, True]

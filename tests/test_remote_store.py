@@ -5,6 +5,7 @@ error and changes nothing."""
 from __future__ import annotations
 
 import json
+import shutil
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -178,6 +179,39 @@ def test_an_incremental_build_into_the_remote_store(config: Config, tmp_path: Pa
         with pytest.raises(StoreError, match="PUBLISHER_STORE_USER"):
             refused.apply(Change(graphs={SEED_IRI: ""}, manifest={}))
         assert store.version() == before and store.count() > 0
+
+
+def test_graphs_not_the_publishers_are_left_out_of_what_its_queries_see(config: Config, tmp_path: Path) -> None:
+    """Other data in the same store, readable by anyone (unlike Virtuoso's own graphs, private in the set-up the
+    README recommends), is neither seen by the publisher's queries nor touched by its builds."""
+    other = "http://example.org/graph/other"
+    headline = 'ASK { ?s <https://schema.org/headline> "Fremde Daten" }'
+    with virtuoso.emptied() as running:
+        running.update(
+            f"INSERT DATA {{ GRAPH <{other}> {{ <http://example.org/fremd> a <https://schema.org/NewsArticle> ; "
+            '<https://schema.org/headline> "Fremde Daten" } }'
+        )
+        settings = virtuoso.settings(config, tmp_path / "files", running).with_overrides(data_dir=seed_data(tmp_path))
+        store = open_store(settings.store, writable=True, settings=settings)
+        assert isinstance(store, WritableStore)
+        assert build(settings, store).exit_code == 0
+        client = create_app(settings, store).test_client()
+        for query, want in (
+            (headline, False),
+            ("ASK { ?s a <https://schema.org/NewsArticle> }", True),  # the publisher's own are seen
+            (f"ASK {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g = <{other}>) }}", False),
+            ("ASK { ?s <urn:x-publisher:version> ?v }", False),  # nor is the marker of the state
+        ):
+            answer = client.get("/sparql?query=" + quote(query), headers={"Accept": "application/json"})
+            assert answer.status_code == 200 and answer.get_json()["boolean"] is want, query
+        assert client.get("/api/releases?q=Fremde").get_json()["total"] == 0
+        assert json.loads(running.query(headline))["boolean"] is True  # still in the store, as it was
+        # a full build (the local folder gone: everything is written again) leaves it too
+        shutil.rmtree(tmp_path / "files")
+        again = open_store(settings.store, writable=True, settings=settings)
+        assert isinstance(again, WritableStore)
+        assert build(settings, again).exit_code == 0
+        assert json.loads(running.query(headline))["boolean"] is True
 
 
 def test_an_unreachable_store_is_named(config: Config, tmp_path: Path) -> None:

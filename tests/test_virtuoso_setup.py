@@ -35,8 +35,8 @@ def clean(virtuoso: Virtuoso) -> Iterator[Virtuoso]:
 
 def test_it_answers_queries_in_the_formats_asked_for(virtuoso: Virtuoso) -> None:
     assert json.loads(virtuoso.query("ASK {}"))["boolean"] is True
-    # its own mapping of RDF onto SQL is there, and the union default graph shows it
-    assert virtuoso.graphs()["http://www.openlinksw.com/schemas/virtrdf#"] > 0
+    # its own graphs (its mapping of RDF onto SQL among them) are private: the union default graph leaves them out
+    assert not any(virtuoso_graph(g) for g in virtuoso.graphs())
     rows = virtuoso.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
     assert int(rows[0]["n"]) >= sum(virtuoso.graphs().values())
     status, headers, _body = virtuoso.request(
@@ -93,11 +93,19 @@ def test_updates_without_the_writers_credentials_are_refused(clean: Virtuoso) ->
     assert clean.select(IN_GRAPH) == []
 
 
-def test_emptying_keeps_virtuosos_own_graphs(clean: Virtuoso) -> None:
-    own = {g: n for g, n in clean.graphs().items() if virtuoso_graph(g)}
+def test_virtuosos_own_graphs_are_private_and_out_of_the_writers_reach(clean: Virtuoso) -> None:
+    # anonymous queries see nothing of them (README: "Virtuoso's own graphs")
+    assert clean.graphs() == {}
+    assert json.loads(clean.query("ASK { ?s ?p ?o }"))["boolean"] is False
+    # the writer may write any other graph, but none of Virtuoso's own
+    for graph in ("http://www.openlinksw.com/schemas/virtrdf#", "http://www.w3.org/ns/ldp#"):
+        with pytest.raises(VirtuosoError) as refused:
+            clean.update(INSERT.replace(GRAPH, graph))
+        assert refused.value.status == 500 and b"no write permission" in refused.value.body
     clean.update(INSERT)
     clean.update(INSERT.replace(GRAPH, "http://localhost:8080/graph/reference"))
-    assert {GRAPH, "http://localhost:8080/graph/reference"} <= set(clean.graphs())
+    assert set(clean.graphs()) == {GRAPH, "http://localhost:8080/graph/reference"}
     clean.empty()
-    assert clean.graphs() == own
-    assert json.loads(clean.query("ASK { ?s ?p ?o }"))["boolean"] is True
+    assert clean.graphs() == {}
+    # its mapping of RDF onto SQL is intact: it still answers queries
+    assert json.loads(clean.query("ASK {}"))["boolean"] is True

@@ -29,13 +29,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pyoxigraph as ox
 import requests
@@ -211,7 +212,7 @@ class RemoteStore(WritableStore):
             if recorded is not None and recorded.is_file():
                 foreign = json.loads(recorded.read_text("utf-8"))
             else:
-                foreign = self._foreign(set())
+                foreign = self._foreign(set(self._graphs()))
             prologue = "".join(
                 f"DEFINE input:default-graph-exclude <{g}> DEFINE input:named-graph-exclude <{g}> "
                 for g in sorted({*foreign, STATE_GRAPH})
@@ -358,10 +359,13 @@ class RemoteStore(WritableStore):
         try:
             if self._credentials and url not in self._challenged:
                 self._challenge(url, seconds)
+            if form is not None:
+                data = _form(form)
+                headers = {**(headers or {"Accept": "*/*"}), "Content-Type": "application/x-www-form-urlencoded"}
             response = self._session.request(
                 method,
                 url,
-                data=form if form is not None else data,
+                data=data,
                 params=params,
                 headers=headers or {"Accept": "*/*"},
                 timeout=seconds,
@@ -404,6 +408,24 @@ def _auth_for(response: requests.Response, credentials: tuple[str, str]) -> requ
     if "digest" in response.headers.get("WWW-Authenticate", "").lower():
         return requests.auth.HTTPDigestAuth(*credentials)
     return requests.auth.HTTPBasicAuth(*credentials)
+
+
+def _form(fields: list[tuple[str, str]]) -> bytes:
+    """A form body (application/x-www-form-urlencoded) of ``fields``: what a form's parser reads specially is
+    escaped, and so is everything that is not printable ASCII; the rest goes as it is. A SPARQL request of a megabyte
+    is made in a quarter of the time urllib's quoting of every character but letters and digits takes."""
+    return "&".join(f"{_form_text(name)}={_form_text(value)}" for name, value in fields).encode("ascii")
+
+
+def _form_text(text: str) -> str:
+    for special, escaped in _FORM_ESCAPES:
+        text = text.replace(special, escaped)
+    return _UNPRINTABLE.sub(lambda found: quote(found.group(), safe=""), text)
+
+
+#: What the parser of a form reads specially, in the order of escaping ("%" first: the other escapes contain it).
+_FORM_ESCAPES = (("%", "%25"), ("&", "%26"), ("+", "%2B"), ("=", "%3D"), ("#", "%23"), ("\n", "%0A"), (" ", "+"))
+_UNPRINTABLE = re.compile(r"[^\x21-\x7e]+")
 
 
 def _batches(items: list[str], size: int) -> Iterator[list[str]]:
