@@ -6,18 +6,37 @@ too. Needs wrk (Debian: wrk) and nginx (Debian: nginx-light), which CI installs.
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import tempfile
+import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from bench.http import NGINX_WORKERS, free_port, nginx_binary, nginx_running, proxy_config
-from bench.load import Kind, LoadResult, measure, prepare_store, serving, write_report, write_script, wrk
+from bench.load import (
+    AGREEMENT,
+    KIND_THREADS,
+    Kind,
+    Latency,
+    LoadResult,
+    Run,
+    cached,
+    measure,
+    prepare_store,
+    serving,
+    targets,
+    write_report,
+    write_script,
+    wrk,
+)
 
 WRK = shutil.which("wrk")
 if WRK is None and os.environ.get("PUBLISHER_REQUIRE_NGINX"):
@@ -87,6 +106,100 @@ def test_every_kind_is_answered_in_the_mix_and_alone(loaded: LoadResult) -> None
     assert len(next(kind for kind in loaded.kinds if kind.name == "page_html").requests) > 100
 
 
+def assert_timed_by_kind(run: Run, names: set[str]) -> None:
+    """Every response of the mixed run timed against its own request: each kind's figures exist and are ordered,
+    the counts add up to wrk's, and with wrk's correction applied they agree with wrk's own summary."""
+    assert run.timed
+    assert set(run.latencies) == names
+    for name in names:
+        latency = run.latency(name)
+        figures = [latency.percentile_ms(share) for share in (50, 90, 99)] + [latency.max_ms]
+        assert latency.count > 0 and figures[0] > 0, (name, figures)
+        assert figures == sorted(figures), (name, figures)
+        assert latency.count == sum(run.statuses[name].values()), name
+    assert run.latency().count == run.requests
+    assert run.unpaired == 0
+    # wrk calls request() once more on its first thread, to check the script, before any connection
+    assert run.unanswered <= 1 + run.connection_errors
+    for share, ours, theirs in run.agreement():
+        assert abs(ours - theirs) <= max(AGREEMENT * theirs, 0.02), (share, ours, theirs)
+    assert run.agrees
+    # every connection always waits for one request: the mean latency is connections over throughput (Little's law)
+    assert run.latency().mean_ms == pytest.approx(run.connections / run.rate * 1000, rel=0.15)
+
+
+def test_mixed_run_times_each_kind_and_agrees_with_wrk(loaded: LoadResult) -> None:
+    assert_timed_by_kind(loaded.mixed, {kind.name for kind in loaded.kinds})
+    # the app alone sends no cache status
+    assert all(set(by_cache) == {"-"} for by_cache in loaded.mixed.latencies.values())
+    # a run of one kind holds several connections per thread (one thread per core): wrk's figures only
+    assert all(alone.timed == (KIND_THREADS >= CONNECTIONS) for alone in loaded.per_kind.values())
+    latency, what = cached(loaded)
+    kept = [kind for kind in loaded.kinds if kind.kept]
+    assert latency.count == sum(loaded.mixed.latency(kind.name).count for kind in kept) > 0
+    assert "memo" in what and "SPARQL" not in what
+
+
+def test_latency_ranks_and_corrects_as_wrk_does() -> None:
+    # exact below 1 ms, three significant digits above: 1234 us falls into the bucket 1230, and stands for 1235
+    latency = Latency({100: 8, 500: 1, 1230: 1})
+    assert latency.count == 10
+    assert latency.percentile_ms(50) == 0.1  # the 6th of 10
+    assert latency.percentile_ms(90) == 1.235  # the 10th: wrk's rank is the one above p% of the count
+    assert latency.max_ms == 1.235
+    assert math.isclose(latency.mean_ms, (800 + 500 + 1235) / 10 / 1000)
+    # wrk's stats_correct with an interval of 400 us: 500 holds up nothing (under two intervals); 1235 adds one
+    # made-up request at 835 and one at 435 (each more than one interval)
+    corrected = Latency({100: 8, 500: 1, 1230: 1}).corrected(400)
+    assert corrected.buckets == {100: 8, 500: 1, 1230: 1, 835: 1, 435: 1}
+    assert Latency().percentile_ms(50) == math.inf
+    assert Latency.merged([Latency({1: 2}), Latency({1: 1, 2: 1})]).buckets == {1: 3, 2: 1}
+
+
+class _Delayed(BaseHTTPRequestHandler):
+    """Answers /slow after SLOW seconds and anything else at once, keeping the connection."""
+
+    protocol_version = "HTTP/1.1"
+    # headers and body go out in two writes: without this, Nagle's algorithm holds the body for a delayed ACK
+    disable_nagle_algorithm = True
+
+    def do_GET(self) -> None:
+        if self.path == "/slow":
+            time.sleep(SLOW)
+        body = b"ok"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+SLOW = 0.05
+
+
+def test_script_times_each_response_against_its_own_request(tmp_path: Path) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Delayed)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        kinds = [Kind("slow", "slow", 1, [("/slow", "text/plain")]), Kind("fast", "fast", 3, [("/", "text/plain")])]
+        script = tmp_path / "load.lua"
+        write_script(kinds, script)
+        run = wrk(server.server_address[1], script, 2, 4)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert_timed_by_kind(run, {"slow", "fast"})
+    slow, fast = run.latency("slow"), run.latency("fast")
+    # a response timed against another kind's request would mix the two
+    assert slow.percentile_ms(1) >= SLOW * 1000, slow.buckets
+    assert fast.percentile_ms(50) < SLOW * 1000 / 2, fast.buckets
+    assert fast.count > 2 * slow.count
+
+
 def test_memory_of_the_process_tree_does_not_run_away(loaded: LoadResult) -> None:
     memory = loaded.memory
     assert len(memory.samples) >= DURATION - 1
@@ -112,6 +225,18 @@ def test_report_section_states_totals_kinds_memory_and_targets(loaded: LoadResul
     assert "**Memory**" in section and "MiB/min" in section
     assert "typical SPARQL queries, median at most 100 ms:" in section
     assert "no 5xx and no connection errors: met" in section
+    # each kind's figures are those of the mixed run, and the timings are checked against wrk's own
+    assert "| p50 | p90 | p99 | max | alone: requests/s | p50 | p99 |" in section
+    for kind in loaded.kinds:
+        latency = loaded.mixed.latency(kind.name)
+        assert f"| {kind.title} | {kind.weight} | {len(kind.requests):,} | gunicorn alone " in section
+        row = next(line for line in section.splitlines() if line.startswith(f"| {kind.title} |"))
+        assert f"{latency.percentile_ms(50):.2f} ms" in row or latency.percentile_ms(50) >= 100, row
+    assert "wrk's own summary: p50" in section and f"(agree within {AGREEMENT:.0%})" in section
+    assert "resource page, HTML, p50 at most 10 ms:" in section
+    assert "cached responses, p99 under 20 ms:" in section and "memo" in section
+    names = [target.name for target in targets(loaded)]
+    assert len(names) == len(set(names)) and "cached responses, p99 under 20 ms" in names
 
 
 @pytest.fixture(scope="module")
@@ -164,6 +289,13 @@ def test_through_nginx_every_kind_is_answered_with_no_5xx(through_nginx: LoadRes
         assert set(alone.statuses) == {kind.name}
     assert set(mixed.statuses["redirect"]) == {"3xx"}
     assert through_nginx.clean
+    assert_timed_by_kind(mixed, {kind.name for kind in through_nginx.kinds})
+    # timed by nginx's cache status too: the unique SPARQL queries never come from the cache
+    assert set(mixed.latencies["sparql"]) == {"MISS"}
+    for name, by_cache in mixed.latencies.items():
+        assert {cache: latency.count for cache, latency in by_cache.items()} == mixed.caches[name], name
+    hits, what = cached(through_nginx)
+    assert hits.count == mixed.hits()[0] > 0 and "X-Cache-Status: HIT" in what
 
 
 def test_nginx_answers_as_the_app_does(through_nginx: LoadResult) -> None:

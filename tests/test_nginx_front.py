@@ -8,10 +8,12 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -72,6 +74,23 @@ def test_the_proxy_caches_each_representation_apart(front: str) -> None:
     assert turtle[1][1]["ETag"] != html[1][1]["ETag"]
     assert turtle[1][1]["Vary"] == "Accept"
     assert turtle[1][1]["Access-Control-Allow-Origin"] == "*"
+
+
+def test_requests_for_an_uncached_representation_do_not_wait_for_each_other(front: str) -> None:
+    """Requests made together for a representation nginx has not cached yet each go to the publisher: with a cache
+    lock, nginx would hold all but the first and look again only every 500 ms, so that each took half a second."""
+    together = 8
+    barrier = threading.Barrier(together)
+
+    def first() -> str:
+        barrier.wait()
+        _status, headers, _body = get(front + RELEASE, Accept="application/ld+json")
+        return headers["X-Cache-Status"]
+
+    with ThreadPoolExecutor(together) as pool:
+        statuses = list(pool.map(lambda _n: first(), range(together)))
+    # with the lock: one MISS, and the others HIT after waiting for it
+    assert statuses.count("MISS") >= 2, statuses
 
 
 def test_the_proxy_answers_conditional_requests(front: str) -> None:
