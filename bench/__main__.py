@@ -85,7 +85,10 @@ def main() -> None:
         if result.returncode != 0:
             failed.append(part)
     if failed:
-        sys.exit(f"failed: {', '.join(failed)} (their sections of {args.output} are unchanged)")
+        sys.exit(
+            f"failed: {', '.join(failed)} (a part that could not measure leaves its section of {args.output} as it "
+            "was; one that measured and missed a target, such as load, has rewritten it, saying so)"
+        )
 
 
 if __name__ == "__main__":

@@ -51,9 +51,15 @@ class ConfigError(PublisherError):
 
 
 class StoreError(PublisherError):
-    """The store cannot be opened, read or written."""
+    """The store cannot be opened, read or written. ``transient``: it is away or too slow for now (a remote store
+    unreachable, timed out, or failing on its side), so asking again later may succeed; not so for a store that
+    refuses the credentials or whose state cannot be read."""
 
     status = 503
+
+    def __init__(self, message: str, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 class NotFoundError(PublisherError):

@@ -214,6 +214,23 @@ def test_graphs_not_the_publishers_are_left_out_of_what_its_queries_see(config: 
         assert json.loads(running.query(headline))["boolean"] is True
 
 
+def test_a_store_that_refuses_the_credentials_gets_503_without_retry_after(config: Config, tmp_path: Path) -> None:
+    """A store that is away is worth asking again (Retry-After); one that refuses the configured password is not,
+    until someone changes the settings, which the answer names."""
+    with virtuoso.emptied() as running:
+        settings = config.with_overrides(
+            store=running.update_url,  # Virtuoso's endpoint that asks for credentials
+            store_user=running.user,
+            store_password="wrong",
+            store_files=tmp_path / "files",
+        )
+        client = create_app(settings, open_store(settings.store, settings=settings)).test_client()
+        answer = client.get("/sparql?query=" + quote("ASK {}"), headers={"Accept": "application/json"})
+        assert answer.status_code == 503
+        assert "PUBLISHER_STORE_PASSWORD" in answer.get_json()["error"]
+        assert "Retry-After" not in answer.headers
+
+
 def test_an_unreachable_store_is_named(config: Config, tmp_path: Path) -> None:
     settings = config.with_overrides(store="http://127.0.0.1:9/sparql", store_files=tmp_path / "files")
     store = open_store(settings.store, settings=settings)

@@ -72,7 +72,7 @@ class Generations:
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                raise StoreError(f"store: {self.path} is being written by another build") from None
+                raise StoreError(f"store: {self.path} is being written by another build", transient=True) from None
             try:
                 # numbered before the leftovers go: a name is never used twice, so a process that an interrupted
                 # build left running can never write into the folder of a later generation

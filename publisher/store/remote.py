@@ -376,10 +376,12 @@ class RemoteStore(WritableStore):
                 raise QueryError(
                     503, f"the query ran longer than {seconds:g} s and was stopped (setting PUBLISHER_SPARQL_TIMEOUT)"
                 ) from None
-            raise StoreError(f"store: {url} did not answer within {seconds:g} s{'; ' + what if what else ''}") from None
+            raise StoreError(
+                f"store: {url} did not answer within {seconds:g} s{'; ' + what if what else ''}", transient=True
+            ) from None
         except requests.RequestException as exc:
             raise StoreError(
-                f"store: {url} is unreachable ({type(exc).__name__}){'; ' + what if what else ''}"
+                f"store: {url} is unreachable ({type(exc).__name__}){'; ' + what if what else ''}", transient=True
             ) from None
         if response.status_code < 300:
             return response
@@ -391,7 +393,10 @@ class RemoteStore(WritableStore):
                 f"store: {url} refused the request ({response.status_code}): check PUBLISHER_STORE_USER and "
                 f"PUBLISHER_STORE_PASSWORD{'; ' + what if what else ''}"
             )
-        raise StoreError(f"store: {url} answered {response.status_code}: {text}{'; ' + what if what else ''}")
+        raise StoreError(
+            f"store: {url} answered {response.status_code}: {text}{'; ' + what if what else ''}",
+            transient=response.status_code >= 500,
+        )
 
     def _challenge(self, url: str, seconds: float) -> None:
         """Learn the scheme the endpoint asks for, and for Digest its nonce, with a request without a body: a store

@@ -126,7 +126,7 @@ def init_app(app: Flask) -> None:
         response = error_response(error.status, error.message, available, gone)
         if isinstance(error, QueryError):
             response.headers.update(error.headers)
-        elif isinstance(error, StoreError):
+        elif isinstance(error, StoreError) and error.transient:
             # the store is away (a remote store unreachable or too slow): worth asking again soon
             response.headers["Retry-After"] = str(STORE_RETRY_AFTER)
         return response
