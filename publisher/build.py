@@ -304,6 +304,8 @@ def _prepare_workers(
         _WORKER["fingerprint"] = extraction_fp
     if _WORKER.get("validation") != validation_fp:
         _WORKER["validator"] = Validator(config.shapes_dir, config.ontology_dir)
+        # pySHACL imported and the shapes read here, once, rather than in every worker
+        _WORKER["validator"].validate(Graph())
         _WORKER["validation"] = validation_fp
     _WORKER["types"] = reference.types
     _WORKER["curated"] = reference.subjects

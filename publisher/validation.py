@@ -8,7 +8,7 @@ without running RDFS inference.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -103,10 +103,37 @@ def _engine(*args: Any, **kwargs: Any) -> Any:
     return ShaclValidator(*args, **kwargs)
 
 
+#: The constraint components a validator has made, by component class and shape: set while it validates.
+_MADE: ContextVar[dict[tuple[type, Any], Any] | None] = ContextVar("publisher_constraints", default=None)
+
+
+class _Reused:
+    """Stands for a constraint component class in pySHACL's parameter map: makes the component of a shape once
+    per validator rather than each time the shape is evaluated (pySHACL evaluates a property shape once per
+    value node, and each time reads the component's parameters from the shapes graph again: about a fifth of
+    validation time). The components keep only what they read from the shapes graph, which a validator never
+    changes."""
+
+    def __init__(self, cls: type) -> None:
+        self.cls = cls
+
+    def __call__(self, shape: Any) -> Any:
+        made = _MADE.get()
+        if made is None:
+            return self.cls(shape)
+        key = (self.cls, shape)
+        component = made.get(key)
+        if component is None:
+            component = made[key] = self.cls(shape)
+        return component
+
+
 def _index_constraint_parameters() -> None:
     """pySHACL tests every predicate of a shape against a list of its ~30 constraint parameters each time it
-    evaluates the shape (a large share of validation time); it caches that list on its shape module on first
-    use. Put the same parameters there first, in a list that answers membership from a set."""
+    evaluates the shape (a large share of validation time); it caches that list, with the map from parameter to
+    component class, on its shape module on first use. Put the same parameters there first, in a list that
+    answers membership from a set, and the classes as ``_Reused`` (one per class: pySHACL runs a class once per
+    shape, however many of its parameters the shape has)."""
     import pyshacl.shape as shape_module
 
     if isinstance(getattr(shape_module, "CONSTRAINT_PARAMS", (None,))[0], _Parameters):
@@ -115,7 +142,11 @@ def _index_constraint_parameters() -> None:
         from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS, CONSTRAINT_PARAMETERS_MAP
     except ImportError:  # another pySHACL layout: leave it to its own cache
         return
-    shape_module.CONSTRAINT_PARAMS = (_Parameters(ALL_CONSTRAINT_PARAMETERS), CONSTRAINT_PARAMETERS_MAP)  # type: ignore[attr-defined]
+    reused = {cls: _Reused(cls) for cls in set(CONSTRAINT_PARAMETERS_MAP.values())}
+    shape_module.CONSTRAINT_PARAMS = (  # type: ignore[attr-defined]
+        _Parameters(ALL_CONSTRAINT_PARAMETERS),
+        {parameter: reused[cls] for parameter, cls in CONSTRAINT_PARAMETERS_MAP.items()},
+    )
 
 
 def _data_graph(graph: Graph) -> Any:
@@ -146,8 +177,38 @@ def _restrict_targets(shapes_graph: Any) -> None:
                     chosen = _WANTED.get()
                     return found if chosen is None else {node for node in found if node in chosen}
 
+                def __str__(self) -> str:
+                    # pySHACL formats a shape's name for its debug log each time it evaluates the shape, logged
+                    # or not; the name never changes
+                    made = _MADE.get()
+                    if made is None:
+                        return str(super().__str__())
+                    key = (str, self)
+                    if key not in made:
+                        made[key] = super().__str__()
+                    return str(made[key])
+
             _RESTRICTED[cls] = Restricted
         shape.__class__ = _RESTRICTED[cls]
+
+
+def _remember_parameters(shapes_graph: Any) -> None:
+    """Answer the shapes graph's ``predicate_objects`` from memory.
+
+    pySHACL reads a shape's parameters from the shapes graph each time it evaluates the shape, which it does once
+    per value node of a property shape: about a quarter of validation time. The shapes graph does not change
+    once its shapes are harvested, so each node's pairs are read once, in the graph's order.
+    """
+    graph = shapes_graph.graph
+    pairs: dict[Node, tuple[tuple[Node, Node], ...]] = {}
+
+    def predicate_objects(subject: Node) -> Iterator[tuple[Node, Node]]:
+        found = pairs.get(subject)
+        if found is None:
+            found = pairs[subject] = tuple(graph.predicate_objects(subject))
+        return iter(found)
+
+    shapes_graph.predicate_objects = predicate_objects
 
 
 def _owner_source(data: Graph, node: Node | None, sources: dict[str, str]) -> str | None:
@@ -173,6 +234,7 @@ class Validator:
         self.shapes = load_graph(shapes_dir.glob("*.ttl"))
         self.ontology = load_graph(ontology_dir.glob("*.ttl"))
         self._shapes_graph: Any = None
+        self._components: dict[tuple[type, Any], Any] = {}
 
     def validate(
         self, data: Graph, sources: dict[str, str] | None = None, focus: list[str] | None = None
@@ -197,11 +259,14 @@ class Validator:
         if self._shapes_graph is None:
             self._shapes_graph = engine.shacl_graph
             _restrict_targets(self._shapes_graph)
+            _remember_parameters(self._shapes_graph)
         engine.shacl_graph = self._shapes_graph  # shapes are harvested once, not per run
         token = _WANTED.set(frozenset(URIRef(f) for f in focus) if focus else None)
+        made = _MADE.set(self._components)
         try:
             conforms, report, _text = engine.run()
         finally:
+            _MADE.reset(made)
             _WANTED.reset(token)
         assert isinstance(report, Graph)
         report.namespace_manager = data.namespace_manager

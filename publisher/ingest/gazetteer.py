@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
@@ -72,8 +73,10 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
+@lru_cache(maxsize=16384)
 def normalize(text: str) -> str:
-    """The key a name is indexed and looked up under: tokens' cores joined by single spaces."""
+    """The key a name is indexed and looked up under: tokens' cores joined by single spaces (kept for the names
+    met last: the same few hundred names are looked up in every release)."""
     text = unicodedata.normalize("NFC", text).translate(_DASHES)
     return " ".join(t.text for t in tokenize(text))
 

@@ -596,6 +596,16 @@ def _joined(text: str, tokens: list[Token], i: int, j: int) -> bool:
     return all(_gap(text, tokens[k], tokens[k + 1]).strip() in ("",) for k in range(i, j - 1))
 
 
+#: A word that may be a name ("Müller", "Schmidt-Lüders"); the patterns of the hot paths are compiled once.
+NAME_WORD = re.compile(r"[A-ZÄÖÜ][a-zäöüßéèáàíóúñçğşı'’]+(?:-[A-ZÄÖÜ][a-zäöüßéèáàíóúñçğşı'’]+)?")
+#: The genitive ending of a noun ("Quartiersrates" -> "Quartiersrat").
+GENITIVE = re.compile(r"(es|s)$")
+#: A quarter named by its kind ("Kosmosviertel", "Kiez", "Dammwegsiedlung").
+QUARTER_WORD = re.compile(r"^[A-ZÄÖÜ][\wäöüß-]*(viertel|kiez|siedlung|-gelände)$", re.IGNORECASE)
+#: A quarter named as part of an area ("Wittenau-Süd").
+QUARTER_PART = re.compile(r"^[A-ZÄÖÜ][\wäöüß]+-(Nord|Süd|Ost|West|Mitte|Zentrum)$")
+
+
 def _cap(word: str) -> bool:
     return word[:1].isupper()
 
@@ -632,7 +642,7 @@ def looks_like_name(word: str) -> bool:
         return False
     if word.endswith(("ung", "ungen", "heit", "keit", "schaft", "schaften", "tion", "tionen", "ismus", "tät")):
         return False
-    return bool(re.fullmatch(r"[A-ZÄÖÜ][a-zäöüßéèáàíóúñçğşı'’]+(?:-[A-ZÄÖÜ][a-zäöüßéèáàíóúñçğşı'’]+)?", word))
+    return bool(NAME_WORD.fullmatch(word))
 
 
 class Recogniser:
@@ -1027,7 +1037,7 @@ class Recogniser:
             ):
                 # "Das Quartiersmanagement lädt ein": the team acting, not the instrument
                 take(self._mk(text, tokens, i, i + 1, "team-ref", programme="Quartiersmanagement"))
-            elif re.sub(r"(es|s)$", "", word) in ("Quartiersrat", "Aktionsfondsjury", "Vergabebeirat") and before in (
+            elif GENITIVE.sub("", word) in ("Quartiersrat", "Aktionsfondsjury", "Vergabebeirat") and before in (
                 "der",
                 "Der",
                 "die",
@@ -1041,7 +1051,7 @@ class Recogniser:
                 "zum",
                 "zur",
             ):
-                take(self._mk(text, tokens, i, i + 1, "head-ref", head=re.sub(r"(es|s)$", "", word)))
+                take(self._mk(text, tokens, i, i + 1, "head-ref", head=GENITIVE.sub("", word)))
 
     def _programme_parts(
         self, text: str, tokens: list[Token], free: Callable[[int, int], bool], take: Callable[[Mention], None]
@@ -1275,7 +1285,7 @@ class Recogniser:
                 take(self._mk(text, tokens, i, i + 1, "area", kind="Freiflaeche", name=word))
                 continue
             # "Kosmosviertel", "Kölner Viertel", "Wittenau-Süd"
-            if re.match(r"^[A-ZÄÖÜ][\wäöüß-]*(viertel|kiez|siedlung|-gelände)$", word, re.IGNORECASE) and _cap(word):
+            if QUARTER_WORD.match(word) and _cap(word):
                 s = i
                 if word in ("Viertel", "Kiez", "Siedlung"):
                     if i > 0 and (i - 1) not in taken and re.match(r"^[A-ZÄÖÜ]\w*(er|es|en)$", tokens[i - 1].text):
@@ -1291,7 +1301,7 @@ class Recogniser:
                 )
                 take(self._mk(text, tokens, s, i + 1, "area", kind="Quartier", name=name))
                 continue
-            if re.match(r"^[A-ZÄÖÜ][\wäöüß]+-(Nord|Süd|Ost|West|Mitte|Zentrum)$", word):
+            if QUARTER_PART.match(word):
                 take(self._mk(text, tokens, i, i + 1, "area", kind="Quartier", name=word))
 
     def _street(self, text: str, tokens: list[Token], i: int, taken: set[int]) -> tuple[int, int, str] | None:

@@ -7,6 +7,7 @@ Things live under ``{base}id/{type}/{slug}``; their descriptions (documents) und
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 
 from slugify import slugify
 
@@ -34,8 +35,10 @@ PATHS = {
 }
 
 
+@lru_cache(maxsize=8192)
 def slug(text: str, max_length: int = 80) -> str:
-    """A lower-case ASCII slug with German transliteration."""
+    """A lower-case ASCII slug with German transliteration (kept for the names met last: the same names recur
+    from release to release, and transliterating one takes longer than extracting a sentence)."""
     value = slugify(text, replacements=_GERMAN, max_length=max_length, word_boundary=True, save_order=True)
     return value or short_hash(text)
 
