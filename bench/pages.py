@@ -236,8 +236,9 @@ def write_report(output: Path, results: list[SizeResult], requests: int, duratio
         "--production` (gunicorn, one worker process per core) with `PUBLISHER_RESPONSE_CACHE=0`, so that every",
         "request renders its document from the store. **Latency**: one keep-alive connection, sequential requests,",
         f"{requests} per document after a warm-up, each after {FILLERS} other documents (a server process keeps its",
-        "last few descriptions, which would otherwise answer); p50 and p99, and the CPU time the server's processes",
-        "used per",
+        "last few descriptions, which would otherwise answer; what it keeps per published state, the sorted lists",
+        "of what links to a resource and the types and labels of the resources pages name, stays, as it does in",
+        "production); p50 and p99, and the CPU time the server's processes used per",
         "request (user and system, as the kernel accounts it: what a request costs the server, however busy the",
         f"machine is; on an idle core, the least its latency can be). **Throughput**: `wrk -t2 -c8 -d{duration}s "
         "--timeout 60s --latency`",

@@ -6,12 +6,15 @@ expanding any JSON-LD the publisher writes gives exactly the IRIs of the Turtle.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from typing import Any
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, XSD
+from rdflib.plugins.shared.jsonld.context import Context as JsonLdContext
 
 from publisher.namespaces import PM, PREFIXES, SDO
 
@@ -65,6 +68,10 @@ CONTEXT: dict[str, Any] = {
 }
 
 
+#: Literals JSON-LD writes as JSON's own values (as rdflib's serialiser does).
+_NATIVE_TYPES = frozenset({XSD.integer, XSD.boolean, XSD.string, XSD.double})
+
+
 def bind_prefixes(graph: Graph) -> Graph:
     for prefix, namespace in PREFIXES.items():
         graph.bind(prefix, namespace, override=True, replace=True)
@@ -72,8 +79,83 @@ def bind_prefixes(graph: Graph) -> Graph:
 
 
 def jsonld_document(graph: Graph) -> Any:
-    """A graph as compact JSON-LD against the publisher's context (the parsed document)."""
-    return json.loads(graph.serialize(format="json-ld", context=CONTEXT, auto_compact=True))
+    """A graph as compact JSON-LD against the publisher's context (the parsed document).
+
+    What rdflib's JSON-LD serialiser writes for a graph without named graphs and RDF lists, written here from one
+    pass over the triples with rdflib's own context rules (``Context``): the serialiser looks every term up in the
+    graph again, and took longer than everything else a resource's page costs. Anything else goes to rdflib."""
+    if graph.context_aware or (None, RDF.first, None) in graph:
+        return json.loads(graph.serialize(format="json-ld", context=CONTEXT, auto_compact=True))
+    by_subject: dict[Any, list[tuple[Any, Any]]] = {}
+    objects: set[Any] = set()
+    for s, p, o in graph:
+        by_subject.setdefault(s, []).append((p, o))
+        objects.add(o)
+    nodes: dict[str, dict[str, Any]] = {}
+    for subject in by_subject:
+        if isinstance(subject, URIRef) or (isinstance(subject, BNode) and subject not in objects):
+            _jsonld_node(subject, by_subject, nodes)
+    found = list(nodes.values())
+    document: dict[str, Any] = found[0] if len(found) == 1 else {"@graph": found}
+    document["@context"] = CONTEXT
+    # as the serialiser writes it: keys sorted, values as JSON has them
+    return json.loads(json.dumps(document, sort_keys=True, ensure_ascii=False))
+
+
+@functools.cache
+def _jsonld_context() -> JsonLdContext:
+    return JsonLdContext(CONTEXT)
+
+
+@functools.lru_cache(maxsize=65536)
+def _shrink(iri: str) -> str:
+    return _jsonld_context().shrink_iri(iri)
+
+
+@functools.lru_cache(maxsize=4096)
+def _jsonld_key(prop: str) -> str:
+    """The key of a property, for a graph without terms of the context that name properties (as the publisher's)."""
+    context = _jsonld_context()
+    key = context.to_symbol(prop) or prop
+    term = context.terms.get(key)
+    return prop if term is not None and (term.type or term.container) else key
+
+
+def _jsonld_node(subject: Any, by_subject: dict[Any, list[tuple[Any, Any]]], nodes: dict[str, dict[str, Any]]) -> None:
+    node_id = _shrink(str(subject)) if isinstance(subject, URIRef) else subject.n3()
+    if node_id in nodes:
+        return
+    node: dict[str, Any] = {"@id": node_id}
+    nodes[node_id] = node
+    for prop, obj in by_subject.get(subject, ()):
+        if prop == RDF.type:
+            value = _jsonld_context().to_symbol(str(obj)) if isinstance(obj, URIRef) else None
+            key, value = "@type", _jsonld_value(obj, by_subject, nodes) if value is None else value
+        else:
+            key, value = _jsonld_key(str(prop)), _jsonld_value(obj, by_subject, nodes)
+        if key in node:  # (rdflib's serialiser loses a first value that is 0, false or "")
+            present = node[key]
+            if not isinstance(present, list):
+                present = [present]
+            present.append(value)
+            node[key] = present
+        else:
+            node[key] = value
+
+
+def _jsonld_value(obj: Any, by_subject: dict[Any, list[tuple[Any, Any]]], nodes: dict[str, dict[str, Any]]) -> Any:
+    if isinstance(obj, BNode):
+        _jsonld_node(obj, by_subject, nodes)
+        return {"@id": obj.n3()}
+    if isinstance(obj, URIRef):
+        return {"@id": _shrink(str(obj))}
+    if obj.datatype in _NATIVE_TYPES:
+        return obj.toPython()
+    if obj.datatype:
+        return {"@type": _jsonld_context().to_symbol(str(obj.datatype)), "@value": str(obj)}
+    if obj.language:
+        return {"@language": obj.language, "@value": str(obj)}
+    return str(obj)
 
 
 #: Formats Oxigraph writes, many times faster than rdflib's serialisers (JSON-LD stays with rdflib, which compacts
@@ -121,10 +203,11 @@ def _ox_triple(triple: Any) -> ox.Triple:
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
-def read_ntriples(graph: Graph, data: bytes) -> Graph:
-    """Add the N-Triples ``data`` (as the store writes them) to ``graph``: parsed by Oxigraph, several times faster
-    than rdflib's own parser. Blank nodes keep the store's labels. The triples are added in their sorted order, so
-    that what is written from the graph (JSON-LD's arrays, say) does not depend on the order a store answers in."""
+def ntriples_keyed(data: bytes) -> list[tuple[str, tuple[Any, Any, Any]]]:
+    """The N-Triples ``data`` (as the store writes them) as rdflib triples, each with its N-Triples line as its sort
+    key, parsed by Oxigraph (several times faster than rdflib's own parser), in their sorted order, so that what is
+    written from them (JSON-LD's arrays, say) does not depend on the order a store answers in. Blank nodes keep the
+    store's labels."""
     iris: dict[str, URIRef] = {}
 
     def node(term: Any) -> Any:
@@ -140,8 +223,16 @@ def read_ntriples(graph: Graph, data: bytes) -> Graph:
         datatype = term.datatype.value
         return Literal(term.value) if datatype == _XSD_STRING else Literal(term.value, datatype=node(term.datatype))
 
-    graph.addN(
-        (node(t.subject), node(t.predicate), node(t.object), graph)
-        for t in sorted(ox.parse(input=data, format=ox.RdfFormat.N_TRIPLES), key=str)
-    )
+    keyed = sorted(((str(t), t) for t in ox.parse(input=data, format=ox.RdfFormat.N_TRIPLES)), key=lambda kt: kt[0])
+    return [(key, (node(t.subject), node(t.predicate), node(t.object))) for key, t in keyed]
+
+
+def ntriples_terms(data: bytes) -> list[tuple[Any, Any, Any]]:
+    """The N-Triples ``data`` as rdflib triples, in their sorted order (see ``ntriples_keyed``)."""
+    return [triple for _key, triple in ntriples_keyed(data)]
+
+
+def read_ntriples(graph: Graph, data: bytes) -> Graph:
+    """Add the N-Triples ``data`` (as the store writes them) to ``graph``, sorted (see ``ntriples_terms``)."""
+    graph.addN((s, p, o, graph) for s, p, o in ntriples_terms(data))
     return graph

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +19,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
 from publisher.cache import LruCache
-from publisher.formats import bind_prefixes, read_ntriples
+from publisher.formats import bind_prefixes, ntriples_keyed, ntriples_terms, read_ntriples
 from publisher.namespaces import PM, SDO
 from publisher.search import DEFAULT_MAX_LENGTH, SearchIndex, index_of
 from publisher.store import Store
@@ -128,6 +129,36 @@ class Description:
         return page_count(self.incoming_total, self.page_size)
 
 
+Triple = tuple[Any, Any, Any]
+_LABEL_SET = frozenset(LABELS)
+#: Resources whose types and labels a process keeps (a few megabytes).
+LABELLED = 5_000
+_ROLE_CLASSES = (SDO.OrganizationRole, SDO.Role)
+
+
+class _Found:
+    """Triples gathered for a description: each once, in the order found, indexed by subject."""
+
+    def __init__(self) -> None:
+        self.triples: dict[Triple, None] = {}
+        self.by_subject: dict[Any, list[tuple[Any, Any]]] = {}
+
+    def add(self, triple: Triple) -> None:
+        if triple not in self.triples:
+            self.triples[triple] = None
+            self.by_subject.setdefault(triple[0], []).append((triple[1], triple[2]))
+
+    def update(self, triples: Iterable[Triple]) -> None:
+        for triple in triples:
+            self.add(triple)
+
+    def objects(self, subject: Any, prop: Any = None) -> list[Any]:
+        return [o for p, o in self.by_subject.get(subject, ()) if prop is None or p == prop]
+
+    def typed(self, subject: Any) -> bool:
+        return any(p == RDF.type for p, _o in self.by_subject.get(subject, ()))
+
+
 class Resources:
     """Reads resources from a store."""
 
@@ -139,12 +170,18 @@ class Resources:
         # the last descriptions read: a resource is often asked for in several formats in a row (by a harvester,
         # by the static export), and a description is most of what a document costs
         self._described: LruCache[tuple[Description | None]] = LruCache(8)
+        # the types and labels of the resources descriptions name, read once per published state: a release is
+        # named on the page of everything it links to, an organisation on the page of everything linking to it
+        self._labels: LruCache[tuple[tuple[str, Triple], ...]] = LruCache(LABELLED)
         self._counts: tuple[str, dict[str, int]] | None = None
         self._search: tuple[str, int, SearchIndex | None] | None = None
         self._search_lock = threading.Lock()
 
     def _construct(self, query: str) -> Graph:
         return read_ntriples(Graph(), self.store.query(query, "nt"))
+
+    def _triples(self, query: str) -> list[Triple]:
+        return ntriples_terms(self.store.query(query, "nt"))
 
     def exists(self, iri: str) -> bool:
         return self.store.ask(f"ASK {{ {sparql_iri(iri)} ?p ?o }}")
@@ -159,31 +196,34 @@ class Resources:
         return self._described.get_or_make(key, lambda: (self._describe(iri, page),))[0]
 
     def _describe(self, iri: str, page: int) -> Description | None:
-        own = self._closure(iri)
+        # gathered in plain Python and put into an rdflib graph once, in the order found: an rdflib graph adds and
+        # looks up triples many times more slowly
+        found = self._closure(iri)
         subject = URIRef(iri)
-        if not any(True for _ in own.triples((subject, None, None))):
+        if subject not in found.by_subject:
             return None
         page = max(1, page)
         incoming = self._incoming(iri)
-        graph = own
         start = (page - 1) * self.page_size
-        for linking, prop in incoming[start : start + self.page_size]:
-            graph.add((linking, prop, subject))
-        self._add_labels(graph, iri)
-        roles = [
-            s
-            for s, _p in incoming[start : start + self.page_size]
-            if any(t in (SDO.OrganizationRole, SDO.Role) for t in graph.objects(s, RDF.type))
-        ]
+        shown = incoming[start : start + self.page_size]
+        for linking, prop in shown:
+            found.add((linking, prop, subject))
+        self._add_labels(found, iri)
+        roles = [s for s, _p in shown if any(t in _ROLE_CLASSES for t in found.objects(s, RDF.type))]
         if roles:
             # who holds a role in an organisation: the people behind the roles that link to it, and the roles' terms
             values = " ".join(sparql_iri(str(r)) for r in roles)
-            graph += self._construct(f"""
+            found.update(
+                self._triples(f"""
                 CONSTRUCT {{ ?person <{SDO.memberOf}> ?role . ?role ?p ?o }} WHERE {{
                   VALUES ?role {{ {values} }}
                   {{ ?role ?p ?o }} UNION {{ ?person <{SDO.memberOf}> ?role }}
                 }}""")
-            self._add_labels(graph, iri)
+            )
+            self._add_labels(found, iri)
+        # a graph without named graphs: adding to it and looking up in it take half the time of rdflib's default
+        graph = Graph(store="SimpleMemory")
+        graph.addN((s, p, o, graph) for s, p, o in found.triples)
         bind_prefixes(graph)
         return Description(iri, graph, len(incoming), page, self.page_size)
 
@@ -201,41 +241,43 @@ class Resources:
         found.sort(key=lambda row: row[1])
         return found
 
-    def _closure(self, iri: str) -> Graph:
+    def _closure(self, iri: str) -> _Found:
         """The triples of ``iri`` and of its parts, two levels deep, with the types of everything they link to.
 
         Level by level, each query bound to the resources of its level: a part is a fragment of ``iri``, a blank
         node, or a resource of a dependent class (whose type comes with the level before)."""
-        graph = Graph()
+        found = _Found()
         frontier: set[URIRef] = {URIRef(iri)}
         seen: set[URIRef] = set()
         for _level in range(3):
             values = " ".join(sparql_iri(str(n)) for n in sorted(frontier))
-            level = self._construct(f"""
+            level = self._triples(f"""
                 CONSTRUCT {{ ?x ?p ?o . ?o a ?type }} WHERE {{
                   VALUES ?x {{ {values} }} ?x ?p ?o OPTIONAL {{ ?o a ?type }}
                 }}""")
-            for term in {o for o in level.objects(None, RDF.type) if str(o).startswith(_VOCABULARIES)}:
-                level.remove((term, RDF.type, None))  # what a class is, is the vocabulary's business
-            if any(isinstance(o, BNode) for o in level.objects()):
-                level += self._construct(f"""
+            # what a class is, is the vocabulary's business
+            terms = {o for _s, p, o in level if p == RDF.type and str(o).startswith(_VOCABULARIES)}
+            found.update(t for t in level if not (t[1] == RDF.type and t[0] in terms))
+            if any(isinstance(o, BNode) for _s, _p, o in level):
+                found.update(
+                    self._triples(f"""
                     CONSTRUCT {{ ?b ?p ?o }} WHERE {{
                       VALUES ?x {{ {values} }} ?x ?q ?b . FILTER(isBlank(?b)) ?b ?p ?o }}""")
-            graph += level
+                )
             seen |= frontier
             frontier = {
                 o
                 for x in frontier
-                for o in graph.objects(x, None)
-                if isinstance(o, URIRef) and o not in seen and self._is_part(graph, iri, o)
+                for o in found.objects(x)
+                if isinstance(o, URIRef) and o not in seen and self._is_part(found, iri, o)
             }
             if not frontier:
                 break
-        return graph
+        return found
 
     @staticmethod
-    def _is_part(graph: Graph, iri: str, node: URIRef) -> bool:
-        return str(node).startswith(iri + "#") or any(t in DEPENDENT for t in graph.objects(node, RDF.type))
+    def _is_part(found: _Found, iri: str, node: URIRef) -> bool:
+        return str(node).startswith(iri + "#") or any(t in DEPENDENT for t in found.objects(node, RDF.type))
 
     def graph_content(self, graph: str) -> Graph | None:
         """Everything in the named graph ``graph``; None when there is no such graph."""
@@ -245,23 +287,38 @@ class Resources:
         content = self._construct(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {node} {{ ?s ?p ?o }} }}")
         return bind_prefixes(content)
 
-    def _add_labels(self, graph: Graph, iri: str) -> None:
+    def _add_labels(self, found: _Found, iri: str) -> None:
         """The types and labels of every resource the description names but does not describe."""
-        labelled = {s for label in LABELS for s in graph.subjects(label, None)}
-        typed = set(graph.subjects(RDF.type, None))
-        named = {n for t in graph for n in (t[0], t[2]) if isinstance(n, URIRef)}
+        labelled = {s for s, pairs in found.by_subject.items() if any(p in _LABEL_SET for p, _o in pairs)}
+        named = {n for t in found.triples for n in (t[0], t[2]) if isinstance(n, URIRef)}
         named = {n for n in named - labelled if not str(n).startswith(_VOCABULARIES)}
         # parts without a label of their own (an address) are described already
-        named = {n for n in named if not (n in typed and self._is_part(graph, iri, n))}
+        named = {n for n in named if not (found.typed(n) and self._is_part(found, iri, n))}
         if not named:
             return
-        values = " ".join(sparql_iri(str(n)) for n in sorted(named))
-        labels = " ".join(sparql_iri(str(p)) for p in LABELS)
-        graph += self._construct(f"""
-            CONSTRUCT {{ ?o a ?type . ?o ?label ?name }} WHERE {{
-              VALUES ?o {{ {values} }}
-              {{ ?o a ?type }} UNION {{ VALUES ?label {{ {labels} }} ?o ?label ?name }}
-            }}""")
+        version = self.store.version()
+        known = {n: self._labels.get((version, n)) for n in named}
+        unknown = sorted(n for n, triples in known.items() if triples is None)
+        if unknown:
+            values = " ".join(sparql_iri(str(n)) for n in unknown)
+            # one scan of each resource's triples, filtered by property: faster than a lookup per property
+            properties = ", ".join(sparql_iri(str(p)) for p in (RDF.type, *LABELS))
+            read = ntriples_keyed(
+                self.store.query(
+                    f"""CONSTRUCT {{ ?o ?p ?v }} WHERE {{
+                      VALUES ?o {{ {values} }} ?o ?p ?v FILTER(?p IN ({properties})) }}""",
+                    "nt",
+                )
+            )
+            by_node: dict[URIRef, list[tuple[str, Triple]]] = {n: [] for n in unknown}
+            for key, triple in read:
+                by_node[triple[0]].append((key, triple))
+            for n, triples in by_node.items():
+                entry = known[n] = tuple(triples)
+                self._labels.put((version, n), entry)
+        # in the order the store's answer would have had
+        keyed = sorted((kt for triples in known.values() for kt in triples or ()), key=lambda kt: kt[0])
+        found.update(triple for _key, triple in keyed)
 
     # ------------------------------------------------------------ listings and the landing page
 
