@@ -193,7 +193,7 @@ def write_report(output: Path, rows: list[Row], command: str) -> None:
         "Oxigraph database, the dumps, the search index and the change log).",
         "",
         f"Machine: {machine()}.",
-        f"Measured: {time.strftime('%Y-%m-%d')}, {runs}; other work shared the machine.",
+        f"Measured: {time.strftime('%Y-%m-%d')}, {runs}.",
         "",
         "| releases | triples | full build (extract, validate, load) | peak RSS | no-op rebuild "
         "| rebuild after changing one release | store size |",

@@ -1238,7 +1238,7 @@ def write_report(output: Path, results: list[LoadResult], command: str) -> None:
         *textwrap.wrap(intro, width=116, break_on_hyphens=False, break_long_words=False),
         "",
         f"Machine: {machine()}; {wrk_version.split(' [')[0]}.",
-        f"Measured: {time.strftime('%Y-%m-%d')}; other work shared the machine.",
+        f"Measured: {time.strftime('%Y-%m-%d')}.",
         "",
     ]
     for result in results:

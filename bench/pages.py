@@ -248,7 +248,7 @@ def write_report(output: Path, results: list[SizeResult], requests: int, duratio
         "Client and server share the two cores.",
         "",
         f"Machine: {machine()}.",
-        f"Measured: {time.strftime('%Y-%m-%d')}; other work shared the machine.",
+        f"Measured: {time.strftime('%Y-%m-%d')}.",
     ]
     missed = []
     for result in results:
