@@ -23,6 +23,7 @@ import pytest
 from bench.http import NGINX_WORKERS, free_port, nginx_binary, nginx_running, proxy_config
 from bench.load import (
     AGREEMENT,
+    AGREEMENT_MS,
     KIND_THREADS,
     Kind,
     Latency,
@@ -122,7 +123,7 @@ def assert_timed_by_kind(run: Run, names: set[str]) -> None:
     # wrk calls request() once more on its first thread, to check the script, before any connection
     assert run.unanswered <= 1 + run.connection_errors
     for share, ours, theirs in run.agreement():
-        assert abs(ours - theirs) <= max(AGREEMENT * theirs, 0.02), (share, ours, theirs)
+        assert abs(ours - theirs) <= max(AGREEMENT * theirs, AGREEMENT_MS), (share, ours, theirs)
     assert run.agrees
     # every connection always waits for one request: the mean latency is connections over throughput (Little's law)
     assert run.latency().mean_ms == pytest.approx(run.connections / run.rate * 1000, rel=0.15)
