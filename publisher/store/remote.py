@@ -359,15 +359,16 @@ class RemoteStore(WritableStore):
         try:
             if self._credentials and url not in self._challenged:
                 self._challenge(url, seconds)
+            headers = headers or {"Accept": "*/*"}
             if form is not None:
                 data = _form(form)
-                headers = {**(headers or {"Accept": "*/*"}), "Content-Type": "application/x-www-form-urlencoded"}
+                headers = {**headers, "Content-Type": "application/x-www-form-urlencoded"}
             response = self._session.request(
                 method,
                 url,
                 data=data,
                 params=params,
-                headers=headers or {"Accept": "*/*"},
+                headers=headers,
                 timeout=seconds,
                 auth=self._auth,
             )
