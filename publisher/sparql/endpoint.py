@@ -20,7 +20,7 @@ from publisher.config import Config
 from publisher.errors import QueryError
 from publisher.namespaces import PREFIXES as NAMESPACES
 from publisher.search import SearchIndex, SearchTextError, index_of
-from publisher.sparql.fulltext import expand
+from publisher.sparql.fulltext import engine_reads_lateral, expand
 from publisher.sparql.pool import WorkerPool
 from publisher.sparql.text import QUERY_FORMS, QueryText, read_query
 from publisher.sparql.worker import Answer, Failure, Job, answer_of, execute
@@ -97,9 +97,12 @@ class Endpoint:
             self.config.sparql_max_rows if query.max_rows is None else min(query.max_rows, self.config.sparql_max_rows)
         )
         dataset_given = bool(query.default_graphs or query.named_graphs)
+        # the embedded engine joins the releases of a search pattern from the releases only when told so (not in a
+        # query that calls other endpoints, which might not read LATERAL)
+        lateral = isinstance(self.store, OxigraphStore) and not found.services and engine_reads_lateral()
         job = Job(
             store=None,
-            query=expand(query.text, self._matching, self.config.sparql_search_max),
+            query=expand(query.text, self._matching, self.config.sparql_search_max, lateral=lateral),
             default_graphs=query.default_graphs if dataset_given else None,
             named_graphs=query.named_graphs if dataset_given else None,
             results_format=query.results_format,
