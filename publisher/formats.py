@@ -84,8 +84,20 @@ def jsonld_document(graph: Graph) -> Any:
     What rdflib's JSON-LD serialiser writes for a graph without named graphs and RDF lists, written here from one
     pass over the triples with rdflib's own context rules (``Context``): the serialiser looks every term up in the
     graph again, and took longer than everything else a resource's page costs. Anything else goes to rdflib."""
+    return json.loads(jsonld_text(graph))
+
+
+def jsonld_text(graph: Graph, indent: int | None = None, sort_keys: bool = False) -> str:
+    """``jsonld_document`` as JSON text, its keys in the document's order (or sorted), without parsing it back."""
+    document, written = _jsonld(graph)
+    # as the serialiser writes it: keys sorted (rdflib's own output is read as it wrote it)
+    return json.dumps(document, ensure_ascii=False, indent=indent, sort_keys=sort_keys or not written)
+
+
+def _jsonld(graph: Graph) -> tuple[Any, bool]:
+    """The JSON-LD document of ``graph``, and whether rdflib's serialiser wrote it."""
     if graph.context_aware or (None, RDF.first, None) in graph:
-        return json.loads(graph.serialize(format="json-ld", context=CONTEXT, auto_compact=True))
+        return json.loads(graph.serialize(format="json-ld", context=CONTEXT, auto_compact=True)), True
     by_subject: dict[Any, list[tuple[Any, Any]]] = {}
     objects: set[Any] = set()
     for s, p, o in graph:
@@ -98,8 +110,7 @@ def jsonld_document(graph: Graph) -> Any:
     found = list(nodes.values())
     document: dict[str, Any] = found[0] if len(found) == 1 else {"@graph": found}
     document["@context"] = CONTEXT
-    # as the serialiser writes it: keys sorted, values as JSON has them
-    return json.loads(json.dumps(document, sort_keys=True, ensure_ascii=False))
+    return document, False
 
 
 @functools.cache
@@ -121,6 +132,17 @@ def _jsonld_key(prop: str) -> str:
     return prop if term is not None and (term.type or term.container) else key
 
 
+#: The same as plain strings: terms compared as strings compare in C, rdflib's terms in Python.
+_RDF_TYPE_IRI = str(RDF.type)
+_NATIVE_IRIS = frozenset(str(t) for t in _NATIVE_TYPES)
+
+
+@functools.lru_cache(maxsize=4096)
+def _jsonld_symbol(iri: str) -> str | None:
+    """A class's or datatype's name in the context (``to_symbol``), looked up once per IRI."""
+    return _jsonld_context().to_symbol(iri)
+
+
 def _jsonld_node(subject: Any, by_subject: dict[Any, list[tuple[Any, Any]]], nodes: dict[str, dict[str, Any]]) -> None:
     node_id = _shrink(str(subject)) if isinstance(subject, URIRef) else subject.n3()
     if node_id in nodes:
@@ -128,11 +150,12 @@ def _jsonld_node(subject: Any, by_subject: dict[Any, list[tuple[Any, Any]]], nod
     node: dict[str, Any] = {"@id": node_id}
     nodes[node_id] = node
     for prop, obj in by_subject.get(subject, ()):
-        if prop == RDF.type:
-            value = _jsonld_context().to_symbol(str(obj)) if isinstance(obj, URIRef) else None
+        prop_iri = str(prop)
+        if prop_iri == _RDF_TYPE_IRI:
+            value = _jsonld_symbol(str(obj)) if isinstance(obj, URIRef) else None
             key, value = "@type", _jsonld_value(obj, by_subject, nodes) if value is None else value
         else:
-            key, value = _jsonld_key(str(prop)), _jsonld_value(obj, by_subject, nodes)
+            key, value = _jsonld_key(prop_iri), _jsonld_value(obj, by_subject, nodes)
         if key in node:  # (rdflib's serialiser loses a first value that is 0, false or "")
             present = node[key]
             if not isinstance(present, list):
@@ -149,10 +172,11 @@ def _jsonld_value(obj: Any, by_subject: dict[Any, list[tuple[Any, Any]]], nodes:
         return {"@id": obj.n3()}
     if isinstance(obj, URIRef):
         return {"@id": _shrink(str(obj))}
-    if obj.datatype in _NATIVE_TYPES:
+    datatype = obj.datatype
+    if datatype is not None and str(datatype) in _NATIVE_IRIS:
         return obj.toPython()
-    if obj.datatype:
-        return {"@type": _jsonld_context().to_symbol(str(obj.datatype)), "@value": str(obj)}
+    if datatype:
+        return {"@type": _jsonld_symbol(str(datatype)), "@value": str(obj)}
     if obj.language:
         return {"@language": obj.language, "@value": str(obj)}
     return str(obj)
@@ -178,7 +202,7 @@ def serialize(graph: Graph, name: str) -> str:
         prefixes = _PREFIX_IRIS if fmt.name != "nt" else None
         return (ox.serialize(triples, format=_OXIGRAPH_WRITES[fmt.name], prefixes=prefixes) or b"").decode("utf-8")
     if fmt.name == "jsonld":
-        return json.dumps(jsonld_document(graph), ensure_ascii=False, indent=2, sort_keys=True)
+        return jsonld_text(graph, indent=2, sort_keys=True)
     return bind_prefixes(graph).serialize(format=fmt.rdflib)
 
 

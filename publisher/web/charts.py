@@ -22,12 +22,13 @@ import io
 import math
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, render_template, request, url_for
+from markupsafe import Markup
 from rdflib import URIRef
 from rdflib.namespace import RDF
 
@@ -525,6 +526,11 @@ class Charts:
         assert isinstance(drawn, Timeline)
         return drawn
 
+    def kept(self, key: tuple[object, ...], make: Callable[[], object]) -> object:
+        """What is kept under ``key`` (which begins with a kind of picture and the version of the state it was
+        made from), made by ``make`` when missing."""
+        return self._kept.get_or_make(key, make)
+
     def relations(self, iri: str, kind: str) -> Relations:
         """The neighbours of ``iri``, a ``kind`` page (organisation, person, programm), kept per state."""
         version, index = self.index()
@@ -668,6 +674,28 @@ def resource_charts(description: Description, linker: Linker) -> dict[str, objec
     return _pictures(description.iri, kind, linker) if kind else {}
 
 
+def resource_pictures_html(description: Description, linker: Linker) -> Markup:
+    """``resource_charts`` as the page shows them (``_timeline.html``, ``_relations.html``), rendered once per
+    published state and kept with the pictures themselves: a timeline of a decade is hundreds of bars."""
+    kind = _kind(str(t) for t in description.graph.objects(URIRef(description.iri), RDF.type))
+    if not kind:
+        return Markup("")
+    charts = charts_of()
+    version, _index = charts.index()
+
+    def render() -> Markup:
+        pictures = _pictures(description.iri, kind, linker)
+        timeline, relations = pictures.get("timeline"), pictures.get("relations")
+        return Markup(
+            render_template("_timeline.html", timeline=timeline)
+            + render_template("_relations.html", relations=relations)
+        )
+
+    drawn = charts.kept(("html", version, description.iri, kind, linker.root, linker.base_uri), render)
+    assert isinstance(drawn, Markup)
+    return drawn
+
+
 def _pictures(iri: str, kind: str, linker: Linker) -> dict[str, object]:
     charts = charts_of()
     base = published().config.base_uri
@@ -774,6 +802,7 @@ __all__ = [
     "read_index",
     "relations_sparql",
     "resource_charts",
+    "resource_pictures_html",
     "store_facts",
     "timeline_sparql",
 ]

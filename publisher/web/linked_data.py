@@ -12,14 +12,14 @@ from flask import Blueprint, Response, render_template, request
 from rdflib import Graph
 
 from publisher.errors import HttpError, NotAcceptableError, NotFoundError, PublisherError
-from publisher.formats import CONTEXT, jsonld_document, serialize
+from publisher.formats import CONTEXT, jsonld_text, serialize
 from publisher.geo import feature, geometry_of, is_place
 from publisher.ldes import removal
 from publisher.resources import Description, is_iri
-from publisher.web.charts import resource_charts
+from publisher.web.charts import resource_pictures_html
 from publisher.web.errors import GoneError
 from publisher.web.http import respond
-from publisher.web.maps import resource_map
+from publisher.web.maps import resource_map_html
 from publisher.web.negotiation import (
     DOCUMENT_FORMATS,
     GEOJSON,
@@ -28,7 +28,7 @@ from publisher.web.negotiation import (
     negotiate,
     split_suffix,
 )
-from publisher.web.pages import Linker, json_ld_script, resource_page
+from publisher.web.pages import Linker, resource_page, script_text
 from publisher.web.state import Rendered, published
 
 bp = Blueprint("linked_data", __name__)
@@ -173,9 +173,9 @@ def _resource_html(
         page=resource_page(description, current_linker()),
         doc_path=doc_path,
         formats=formats,
-        json_ld=json_ld_script(jsonld_document(description.graph)),
-        pictures=resource_charts(description, current_linker()),
-        area_map=resource_map(published(), description, current_linker()),
+        json_ld=script_text(jsonld_text(description.graph)),
+        pictures=resource_pictures_html(description, current_linker()),
+        area_map=resource_map_html(published(), description, current_linker()),
     ).encode("utf-8")
 
 

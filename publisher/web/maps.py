@@ -22,11 +22,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 import shapely
-from flask import Flask, current_app
+from flask import Flask, current_app, render_template
+from markupsafe import Markup
 from rdflib import URIRef
 from rdflib.namespace import RDF
 from shapely.geometry.base import BaseGeometry
 
+from publisher.cache import LruCache
 from publisher.namespaces import AREA_CLASSES, PM, SDO
 from publisher.resources import Description, label_of
 from publisher.store import Store
@@ -51,6 +53,9 @@ TOLERANCE = 1.0
 TITLE_AREAS = 5
 #: Space around what a map shows, as a share of its larger side.
 MARGIN = 0.03
+#: District maps an atlas keeps as HTML: a map depends only on the published state and the areas it marks, and
+#: the same areas are marked on many pages (every release about Spandau, Spandau's own page).
+KEPT_MAPS = 256
 #: Extension key of the atlases in ``app.extensions``.
 _KEY = "publisher.maps"
 
@@ -85,6 +90,9 @@ class Atlas:
     covered: list[tuple[str, str, str, int]] = field(default_factory=list)
     #: The city map, rendered once: path prefix of the app -> map.
     views: dict[str, MapView | None] = field(default_factory=dict)
+    #: District maps as pages show them (``_map.html``), the ones used last: (path prefix of the app, heading,
+    #: the areas marked and their names) -> HTML.
+    rendered: LruCache[Markup] = field(default_factory=lambda: LruCache(KEPT_MAPS))
 
     def contained(self, district: str) -> list[Shape]:
         """The shapes that lie in ``district`` beside itself, by name."""
@@ -485,6 +493,28 @@ def landing_map(state: Published, linker: Linker) -> MapView | None:
 def resource_map(state: Published, description: Description, linker: Linker) -> MapView | None:
     """The map of a resource's page: a press release's areas (``schema:spatialCoverage``), or an area itself
     (or what shows it); None for everything else and where nothing can be shown."""
+    wanted = _wanted(state, description)
+    return district_map(wanted[0], wanted[1], linker, wanted[2]) if wanted is not None else None
+
+
+def resource_map_html(state: Published, description: Description, linker: Linker) -> Markup:
+    """``resource_map`` as the page shows it (``_map.html``; empty where there is no map), rendered once per
+    published state and kept (``KEPT_MAPS``): the map of a district is some 70 KB of SVG."""
+    wanted = _wanted(state, description)
+    if wanted is None:
+        return Markup("")
+    atlas, areas, heading = wanted
+    key = (linker.root, linker.base_uri, heading, tuple(sorted(areas.items())))
+
+    def render() -> Markup:
+        view = district_map(atlas, areas, linker, heading)
+        return Markup(render_template("_map.html", area_map=view)) if view is not None else Markup("")
+
+    return atlas.rendered.get_or_make(key, render)
+
+
+def _wanted(state: Published, description: Description) -> tuple[Atlas, dict[str, str], str] | None:
+    """What the map of a resource's page shows: the atlas, the areas to mark (IRI -> name), the heading."""
     graph, subject = description.graph, URIRef(description.iri)
     covered = [o for o in graph.objects(subject, SDO.spatialCoverage) if isinstance(o, URIRef)]
     if not covered and not set(graph.objects(subject, RDF.type)) & AREA_CLASSES:
@@ -493,12 +523,11 @@ def resource_map(state: Published, description: Description, linker: Linker) -> 
     if not atlas.shapes:
         return None
     if covered:
-        names = {str(o): _label(description, o) for o in covered}
-        return district_map(atlas, names, linker, "Karte: Gebiete dieser Pressemitteilung")
+        return atlas, {str(o): _label(description, o) for o in covered}, "Karte: Gebiete dieser Pressemitteilung"
     iri = description.iri
     if iri not in atlas.shapes and iri not in atlas.parents and iri not in atlas.children:
         return None
-    return district_map(atlas, {iri: _label(description, subject)}, linker, "Karte")
+    return atlas, {iri: _label(description, subject)}, "Karte"
 
 
 def _label(description: Description, node: URIRef) -> str:
@@ -508,6 +537,7 @@ def _label(description: Description, node: URIRef) -> str:
 __all__ = [
     "COVERED_QUERY",
     "DISTRICTS_QUERY",
+    "KEPT_MAPS",
     "SHAPES_QUERY",
     "Atlas",
     "Atlases",
@@ -522,4 +552,5 @@ __all__ = [
     "outline_of",
     "path_data",
     "resource_map",
+    "resource_map_html",
 ]

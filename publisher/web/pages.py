@@ -20,7 +20,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
 from publisher.namespaces import AREA_CLASSES, ORGANISATION_CLASSES, PM, SDO
-from publisher.resources import DEPENDENT, Description, label_literal, label_of
+from publisher.resources import DEPENDENT, LABELS, Description, label_of
 from publisher.sparql.spatial import GEO, WKT_LITERAL
 
 #: German names of the classes the publisher publishes.
@@ -153,6 +153,12 @@ INCOMING_LABELS: dict[URIRef, str] = {
 
 _SAFE_SCHEMES = ("http", "https", "mailto", "tel")
 _ROLES = (SDO.OrganizationRole, SDO.Role)
+#: Class IRIs as strings: a page tests the types of every resource it names, and strings compare in C.
+_ROLE_IRIS = frozenset(str(c) for c in _ROLES)
+_DEPENDENT_IRIS = frozenset(str(c) for c in DEPENDENT)
+_CLASS_IRIS = [(str(c), label) for c, label in CLASS_LABELS.items()]
+_PRESS_RELEASE = str(PM.PressRelease)
+_TYPE = RDF.type
 #: Shown in the article itself, not again in the table of a press release.
 _ARTICLE_PROPERTIES = frozenset(
     {SDO.headline, SDO.articleBody, SDO.hasPart, PM.pressContact, SDO.image, SDO.datePublished}
@@ -231,9 +237,17 @@ class Linker:
 
 
 def kind_of(graph: Graph, node: URIRef | BNode) -> list[str]:
-    types = set(graph.objects(node, RDF.type))
-    known = [CLASS_LABELS[t] for t in CLASS_LABELS if t in types]
-    if PM.PressRelease in types and "Nachrichtenartikel" in known:
+    return _kinds(_iris(graph.objects(node, RDF.type)))
+
+
+def _iris(nodes: Iterable[Any]) -> set[str]:
+    return {str(n) for n in nodes if isinstance(n, URIRef)}
+
+
+def _kinds(types: set[str]) -> list[str]:
+    """The German names of the classes among ``types`` (IRIs), in the order of ``CLASS_LABELS``."""
+    known = [label for iri, label in _CLASS_IRIS if iri in types]
+    if _PRESS_RELEASE in types and "Nachrichtenartikel" in known:
         known.remove("Nachrichtenartikel")
     return known
 
@@ -265,6 +279,33 @@ _WKT = URIRef(WKT_LITERAL)
 _VERTEX = re.compile(r"-?[\d.]+(?:[eE]-?\d+)?\s+-?[\d.]+")
 
 
+class _Lookup:
+    """A description graph's triples by subject and property, read in one pass: a page looks up the types and
+    labels of every resource it names, and a look-up here takes a fraction of one in the graph. The values of a
+    subject and property come in the order the graph gives them."""
+
+    def __init__(self, graph: Graph) -> None:
+        self.spo: dict[Any, dict[Any, list[Any]]] = {}
+        for s, p, o in graph:
+            self.spo.setdefault(s, {}).setdefault(p, []).append(o)
+
+    def objects(self, subject: Any, prop: Any) -> list[Any]:
+        return self.spo.get(subject, {}).get(prop, [])
+
+    def label(self, node: Any) -> Literal | None:
+        """As ``label_literal`` finds it."""
+        for prop in LABELS:
+            values = [v for v in self.objects(node, prop) if isinstance(v, Literal)]
+            if values:
+                german = [v for v in values if v.language == "de"]
+                return (german or values)[0]
+        return None
+
+    def label_text(self, node: Any) -> str | None:
+        found = self.label(node)
+        return str(found) if found is not None else None
+
+
 class PageBuilder:
     """Builds the view of one description."""
 
@@ -273,9 +314,10 @@ class PageBuilder:
         self.graph = description.graph
         self.linker = linker
         self.subject = URIRef(description.iri)
+        self.lookup = _Lookup(self.graph)
 
     def value(self, node: object) -> Value:
-        if isinstance(node, URIRef) and any(t in _ROLES for t in self.graph.objects(node, RDF.type)):
+        if isinstance(node, URIRef) and self._is_role(node):
             return self._role(node)
         if isinstance(node, Literal) and node.datatype == _WKT:
             # an outline is thousands of coordinates: the page names it, the data formats and GeoJSON hold it
@@ -285,11 +327,11 @@ class PageBuilder:
             return Value(format_literal(node), lang=node.language)
         if isinstance(node, URIRef):
             iri = str(node)
-            label = label_of(self.graph, node)
-            kinds = kind_of(self.graph, node)
+            label = self.lookup.label_text(node)
+            kinds = _kinds(_iris(self.lookup.objects(node, _TYPE)))
             text = short_text(label) if label else iri
             return Value(text, self.linker.href(iri), iri=iri, kind=kinds[0] if kinds else None)
-        label = label_of(self.graph, node) if isinstance(node, BNode) else None
+        label = self.lookup.label_text(node) if isinstance(node, BNode) else None
         return Value(label or "(ohne Namen)")
 
     def rows(
@@ -300,7 +342,7 @@ class PageBuilder:
         skipped = {RDF.type, *skip}
         by_property: dict[URIRef, list[Value]] = {}
         nested: list[Row] = []
-        for prop, obj in self.graph.predicate_objects(node):
+        for prop, obj in ((p, o) for p, values in self.lookup.spo.get(node, {}).items() for o in values):
             if not isinstance(prop, URIRef) or prop in skipped:
                 continue
             expandable = isinstance(obj, BNode) or (isinstance(obj, URIRef) and not self._is_role(obj))
@@ -322,7 +364,7 @@ class PageBuilder:
         return self.graph.namespace_manager.normalizeUri(prop) if ":" in str(prop) else str(prop)
 
     def _is_role(self, node: URIRef) -> bool:
-        return any(t in _ROLES for t in self.graph.objects(node, RDF.type))
+        return not _ROLE_IRIS.isdisjoint(_iris(self.lookup.objects(node, _TYPE)))
 
     def _dependent(self, node: object) -> bool:
         if isinstance(node, BNode):
@@ -331,11 +373,11 @@ class PageBuilder:
             return False
         if str(node).startswith(self.description.iri + "#"):
             return True
-        return any(t in DEPENDENT for t in self.graph.objects(node, RDF.type))
+        return not _DEPENDENT_IRIS.isdisjoint(_iris(self.lookup.objects(node, _TYPE)))
 
     def incoming(self) -> list[Row]:
         groups: dict[URIRef, list[Value]] = {}
-        linked = set(self.graph.objects(self.subject, None))
+        linked = {o for values in self.lookup.spo.get(self.subject, {}).values() for o in values}
         for subject, prop in self.graph.subject_predicates(self.subject):
             if not isinstance(subject, URIRef) or str(subject).startswith(self.description.iri + "#"):
                 continue
@@ -351,9 +393,9 @@ class PageBuilder:
 
     def _incoming_value(self, subject: URIRef) -> Value:
         """A resource that links here; a role is shown as the person who holds it, with the role's name."""
-        if any(t in (SDO.OrganizationRole, SDO.Role) for t in self.graph.objects(subject, RDF.type)):
+        if self._is_role(subject):
             people = list(self.graph.subjects(SDO.memberOf, subject))
-            role = label_of(self.graph, subject) or "Funktion"
+            role = self.lookup.label_text(subject) or "Funktion"
             dates = self._period(subject)
             if people:
                 person = self.value(people[0])
@@ -363,8 +405,8 @@ class PageBuilder:
 
     def _role(self, role: URIRef) -> Value:
         """A role held: its name and period, leading to the organisation it is held in."""
-        name = label_of(self.graph, role) or "Funktion"
-        organisation = next(iter(self.graph.objects(role, SDO.memberOf)), None)
+        name = self.lookup.label_text(role) or "Funktion"
+        organisation = next(iter(self.lookup.objects(role, SDO.memberOf)), None)
         if isinstance(organisation, URIRef):
             target = self.value(organisation)
             return Value(f"{name}{self._period(role)}: {target.text}", target.href, iri=target.iri, kind=target.kind)
@@ -377,15 +419,15 @@ class PageBuilder:
         return self.value(node)
 
     def _period(self, role: URIRef) -> str:
-        start = next(iter(self.graph.objects(role, SDO.startDate)), None)
-        end = next(iter(self.graph.objects(role, SDO.endDate)), None)
+        start = next(iter(self.lookup.objects(role, SDO.startDate)), None)
+        end = next(iter(self.lookup.objects(role, SDO.endDate)), None)
         if start is None and end is None:
             return ""
         # years suffice here
         return f", {str(start)[:4] if start is not None else ''}–{str(end)[:4] if end is not None else ''}"
 
     def build(self) -> ResourcePage:
-        types = set(self.graph.objects(self.subject, RDF.type))
+        types = set(self.lookup.objects(self.subject, RDF.type))
         if PM.PressRelease in types or SDO.NewsArticle in types:
             layout = "release"
         elif types & AREA_CLASSES:
@@ -396,13 +438,13 @@ class PageBuilder:
             layout = "person"
         else:
             layout = "resource"
-        title = label_literal(self.graph, self.subject)
+        title = self.lookup.label(self.subject)
         skip = _ARTICLE_PROPERTIES if layout == "release" else frozenset()
         page = ResourcePage(
             iri=self.description.iri,
             title=str(title) if title is not None else self.description.iri,
             lang=title.language if title is not None else None,
-            kinds=kind_of(self.graph, self.subject),
+            kinds=_kinds(_iris(types)),
             layout=layout,
             rows=self.rows(self.subject, skip, expand=True),
             incoming=self.incoming(),
@@ -451,7 +493,11 @@ class PageBuilder:
 def json_ld_script(document: Any) -> str:
     """A JSON-LD document as text that can stand inside <script>: "<", ">" and "&" (which occur only inside JSON
     strings) are written as JSON escapes, so nothing in the data can close the element or open a comment."""
-    text = json.dumps(document, ensure_ascii=False)
+    return script_text(json.dumps(document, ensure_ascii=False))
+
+
+def script_text(text: str) -> str:
+    """JSON text as it can stand inside <script> (see ``json_ld_script``)."""
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
@@ -471,5 +517,6 @@ __all__ = [
     "format_literal",
     "json_ld_script",
     "resource_page",
+    "script_text",
     "short_text",
 ]
