@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -392,14 +392,19 @@ class Resources:
             return self._search[2]
 
 
-def label_literal(graph: Graph, node: URIRef | BNode) -> Literal | None:
-    """The best label of ``node`` in ``graph`` (German first, then any), with its language."""
+def best_label(objects: Callable[[URIRef], Iterable[Any]]) -> Literal | None:
+    """The best label among the values ``objects`` gives for each label property (German first, then any)."""
     for prop in LABELS:
-        values = [v for v in graph.objects(node, prop) if isinstance(v, Literal)]
+        values = [v for v in objects(prop) if isinstance(v, Literal)]
         if values:
             german = [v for v in values if v.language == "de"]
             return (german or values)[0]
     return None
+
+
+def label_literal(graph: Graph, node: URIRef | BNode) -> Literal | None:
+    """The best label of ``node`` in ``graph`` (German first, then any), with its language."""
+    return best_label(lambda prop: graph.objects(node, prop))
 
 
 def label_of(graph: Graph, node: URIRef | BNode) -> str | None:
@@ -414,6 +419,7 @@ __all__ = [
     "Description",
     "Page",
     "Resources",
+    "best_label",
     "is_iri",
     "label_literal",
     "label_of",

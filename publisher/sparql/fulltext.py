@@ -152,31 +152,28 @@ def _read(query: str) -> tuple[str, list[Token], list[tuple[Search, int]]]:
 
 def _group(tokens: list[Token], at: int) -> tuple[int, int] | None:
     """The indexes of the braces of the group the pattern whose predicate is token ``at`` stands in."""
-    depth = 0
-    opening = at - 1
-    while opening >= 0:
-        value = tokens[opening][1]
-        if value == "{" and tokens[opening][0] == "other":
-            if depth == 0:
-                break
-            depth -= 1
-        elif value == "}" and tokens[opening][0] == "other":
-            depth += 1
-        opening -= 1
-    depth = 0
-    closing = at + 1
-    while closing < len(tokens):
-        value = tokens[closing][1]
-        if value == "}" and tokens[closing][0] == "other":
-            if depth == 0:
-                break
-            depth -= 1
-        elif value == "{" and tokens[closing][0] == "other":
-            depth += 1
-        closing += 1
+    opening, closing = _brace(tokens, at - 1, -1), _brace(tokens, at + 1, 1)
     if opening < 0 or closing >= len(tokens):
         return None
     return opening, closing
+
+
+def _brace(tokens: list[Token], start: int, step: int) -> int:
+    """The index of the brace that opens (``step`` -1) or closes (1) the group token ``start`` stands in, going
+    from ``start`` in that direction past nested groups; -1 or the number of tokens when there is none."""
+    outer, inner = ("{", "}") if step < 0 else ("}", "{")
+    depth = 0
+    i = start
+    while 0 <= i < len(tokens):
+        kind, value = tokens[i][0], tokens[i][1]
+        if kind == "other" and value == outer:
+            if depth == 0:
+                return i
+            depth -= 1
+        elif kind == "other" and value == inner:
+            depth += 1
+        i += step
+    return i
 
 
 def _ended(tokens: list[Token], at: int, closing: int) -> bool:

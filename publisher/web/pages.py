@@ -20,7 +20,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 
 from publisher.namespaces import AREA_CLASSES, ORGANISATION_CLASSES, PM, SDO
-from publisher.resources import DEPENDENT, LABELS, Description, label_of
+from publisher.resources import DEPENDENT, Description, best_label, label_of
 from publisher.sparql.spatial import GEO, WKT_LITERAL
 
 #: German names of the classes the publisher publishes.
@@ -294,12 +294,7 @@ class _Lookup:
 
     def label(self, node: Any) -> Literal | None:
         """As ``label_literal`` finds it."""
-        for prop in LABELS:
-            values = [v for v in self.objects(node, prop) if isinstance(v, Literal)]
-            if values:
-                german = [v for v in values if v.language == "de"]
-                return (german or values)[0]
-        return None
+        return best_label(lambda prop: self.objects(node, prop))
 
     def label_text(self, node: Any) -> str | None:
         found = self.label(node)
