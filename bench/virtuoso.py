@@ -54,7 +54,7 @@ from bench.sparql import (
 )
 from bench.sparql import stop as stop_server
 from publisher.config import load_config
-from publisher.store.remote import STATE_GRAPH
+from publisher.store.remote import RemoteStore
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMAND = "python -m bench.virtuoso"
@@ -181,12 +181,16 @@ def measure(
     embedded = folder / f"embedded-{size}"
     environment = {**settings, "PUBLISHER_STORE_FILES": str(folder / f"virtuoso-files-{size}")}
     build_seconds, build_peak = {}, {}
-    builds = [(BACKENDS[0], str(embedded), {}), (BACKENDS[1], settings["PUBLISHER_STORE"], environment)]
-    if reuse and (work / f"store-{size}" / "current").exists():
+    reused = reuse and (work / f"store-{size}" / "current").exists()
+    if reused:
         # the embedded store the build benchmark left, built from the same releases: its build is measured there
         embedded = work / f"store-{size}"
-        builds = builds[1:]
-    for backend, store, extra in builds:
+    # each backend: its name, the store the publisher is given, the settings it needs besides
+    backends: list[tuple[str, str, dict[str, str]]] = [
+        (BACKENDS[0], str(embedded), {}),
+        (BACKENDS[1], settings["PUBLISHER_STORE"], environment),
+    ]
+    for backend, store, extra in backends[1:] if reused else backends:
         result = run(build_command(data, store), extra)
         if result.exit_code != 0:
             sys.exit(f"the build of {size} releases into {backend} failed:\n{result.output[-2000:]}")
@@ -197,8 +201,8 @@ def measure(
     del engine
     pages, cycle, triples = choose_pages(embedded)
     fillers = tuple(cycle[::2][:FILLERS])  # the HTML of other releases
-    # what the publisher puts before each query to a Virtuoso whose own graphs are private: its marker graph left out
-    prologue = f"DEFINE input:default-graph-exclude <{STATE_GRAPH}> DEFINE input:named-graph-exclude <{STATE_GRAPH}> "
+    # what the publisher puts before each query to this Virtuoso: the graphs that are not its own left out
+    prologue = RemoteStore(settings["PUBLISHER_STORE"], Path(environment["PUBLISHER_STORE_FILES"])).prologue()
     queries = [Ask(EMPTY, "/sparql?" + urlencode({"query": EMPTY}), RESULTS_JSON, runs, False, direct=EMPTY)]
     for query in (*QUERIES, INDEXED_QUERY):
         text = query.query(base, release)
@@ -214,11 +218,7 @@ def measure(
         )
     asks = [*queries, *(Ask(page.name, page.path, page.accept, requests, fillers=fillers) for page in pages)]
     rows: dict[str, Row] = {}
-    served: list[tuple[str, str, dict[str, str]]] = [
-        (BACKENDS[0], str(embedded), {}),
-        (BACKENDS[1], settings["PUBLISHER_STORE"], environment),
-    ]
-    for backend, store, extra in served:
+    for backend, store, extra in backends:
         # one backend at a time, the other's server stopped: what a site running that backend sees
         port = free_port()
         server = serve(store, port, extra)

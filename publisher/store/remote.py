@@ -138,7 +138,7 @@ class RemoteStore(WritableStore):
         read = read_query(sparql)
         # Virtuoso ignores the graph a GRAPH pattern names once any graph is excluded: such a query goes as it is
         whole = everything or read.names_graph
-        form: list[tuple[str, str]] = [("query", sparql if whole else self._prologue() + sparql)]
+        form: list[tuple[str, str]] = [("query", sparql if whole else self.prologue() + sparql)]
         form += [("default-graph-uri", g) for g in default_graphs or ()]
         form += [("named-graph-uri", g) for g in named_graphs or ()]
         accept = _GRAPH_ACCEPT if read.form in ("CONSTRUCT", "DESCRIBE") else _RESULTS_ACCEPT
@@ -200,7 +200,7 @@ class RemoteStore(WritableStore):
             self._virtuoso = response.headers.get("Server", "").startswith("Virtuoso")
         return self._virtuoso
 
-    def _prologue(self) -> str:
+    def prologue(self) -> str:
         """What a query to Virtuoso starts with: the graphs that are not the publisher's are left out of its default
         graph and of GRAPH patterns; empty for other stores."""
         if not self._is_virtuoso():
@@ -310,7 +310,7 @@ class RemoteStore(WritableStore):
                     if sent is not None:
                         raise sent
             (new / "graphs.json").write_text(json.dumps(after, sort_keys=True), "utf-8")
-            if self._prologue():
+            if self.prologue():
                 (new / "foreign.json").write_text(json.dumps(self._foreign(set(after))), "utf-8")
             self._generations.publish(new, manifest)
 

@@ -666,17 +666,11 @@ def _kind(types: Iterable[str]) -> str | None:
     return None
 
 
-def resource_charts(description: Description, linker: Linker) -> dict[str, object]:
-    """The pictures of a resource page: a timeline on programme, organisation and area pages, the relationship
-    view on organisation, person and programme pages; empty for every other resource and for a resource that no
-    release links to."""
-    kind = _kind(str(t) for t in description.graph.objects(URIRef(description.iri), RDF.type))
-    return _pictures(description.iri, kind, linker) if kind else {}
-
-
 def resource_pictures_html(description: Description, linker: Linker) -> Markup:
-    """``resource_charts`` as the page shows them (``_timeline.html``, ``_relations.html``), rendered once per
-    published state and kept with the pictures themselves: a timeline of a decade is hundreds of bars."""
+    """The pictures of a resource page as the page shows them (``_timeline.html``, ``_relations.html``): a timeline
+    on programme, organisation and area pages, the relationship view on organisation, person and programme pages;
+    empty for every other resource and for a resource that no release links to. Rendered once per published state
+    and kept with the pictures themselves: a timeline of a decade is hundreds of bars."""
     kind = _kind(str(t) for t in description.graph.objects(URIRef(description.iri), RDF.type))
     if not kind:
         return Markup("")
@@ -801,7 +795,6 @@ __all__ = [
     "landing_timeline",
     "read_index",
     "relations_sparql",
-    "resource_charts",
     "resource_pictures_html",
     "store_facts",
     "timeline_sparql",

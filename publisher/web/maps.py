@@ -490,16 +490,11 @@ def landing_map(state: Published, linker: Linker) -> MapView | None:
     return atlases().city_view(state.store, linker)
 
 
-def resource_map(state: Published, description: Description, linker: Linker) -> MapView | None:
-    """The map of a resource's page: a press release's areas (``schema:spatialCoverage``), or an area itself
-    (or what shows it); None for everything else and where nothing can be shown."""
-    wanted = _wanted(state, description)
-    return district_map(wanted[0], wanted[1], linker, wanted[2]) if wanted is not None else None
-
-
 def resource_map_html(state: Published, description: Description, linker: Linker) -> Markup:
-    """``resource_map`` as the page shows it (``_map.html``; empty where there is no map), rendered once per
-    published state and kept (``KEPT_MAPS``): the map of a district is some 70 KB of SVG."""
+    """The map of a resource's page as the page shows it (``_map.html``): a press release's areas
+    (``schema:spatialCoverage``), or an area itself (or what shows it); empty for everything else and where nothing
+    can be shown. Rendered once per published state and kept (``KEPT_MAPS``): a district's map is some 70 KB of
+    SVG."""
     wanted = _wanted(state, description)
     if wanted is None:
         return Markup("")
@@ -551,6 +546,5 @@ __all__ = [
     "landing_map",
     "outline_of",
     "path_data",
-    "resource_map",
     "resource_map_html",
 ]

@@ -236,10 +236,6 @@ class Linker:
         return href
 
 
-def kind_of(graph: Graph, node: URIRef | BNode) -> list[str]:
-    return _kinds(_iris(graph.objects(node, RDF.type)))
-
-
 def _iris(nodes: Iterable[Any]) -> set[str]:
     return {str(n) for n in nodes if isinstance(n, URIRef)}
 
@@ -410,7 +406,9 @@ class PageBuilder:
     def _speaker(self, node: object) -> Value:
         """Who is quoted: a person, or a role described only inside the release (shown by its name)."""
         if isinstance(node, BNode) or str(node).startswith(self.description.iri + "#"):
-            return Value(label_of(self.graph, node) or "(Funktion)") if isinstance(node, URIRef | BNode) else Value("")
+            if not isinstance(node, URIRef | BNode):
+                return Value("")
+            return Value(self.lookup.label_text(node) or "(Funktion)")
         return self.value(node)
 
     def _period(self, role: URIRef) -> str:
