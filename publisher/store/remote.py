@@ -73,6 +73,8 @@ class RemoteStore(WritableStore):
     """The SPARQL endpoint ``endpoint`` (queries) and ``update`` (updates; default: the same URL), with the local
     folder ``files`` for the manifest and the files of each state."""
 
+    remote = True
+
     def __init__(
         self,
         endpoint: str,
