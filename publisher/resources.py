@@ -238,8 +238,8 @@ class Resources:
         return self._described.get_or_make(key, lambda: (self._describe(iri, page),))[0]
 
     def _describe(self, iri: str, page: int) -> Description | None:
-        # gathered in plain Python and put into an rdflib graph once, in the order found: an rdflib graph adds and
-        # looks up triples many times more slowly
+        # gathered in plain Python and put into an rdflib graph once: an rdflib graph adds and looks up triples many
+        # times more slowly
         page = max(1, page)
         ahead = self._roles_ahead(iri, page) if self.store.remote else []
         found, answer = self._closure(iri, ahead)

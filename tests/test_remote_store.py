@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qsl, quote
 
+import pyoxigraph as ox
 import pytest
+import requests
 from click.testing import CliRunner
 from flask.testing import FlaskClient
 from hypothesis import given
@@ -307,6 +310,61 @@ def test_an_interrupted_write_is_recognised(tmp_path: Path) -> None:
         assert store.count() == 12 and store.stored_version() == store.version()
         assert store.manifest() == {"n": 3}
         assert not store.ask('ASK { ?s <http://schema.org/name> ?n FILTER(STRSTARTS(?n, "Neu")) }')
+
+
+def test_each_request_is_made_while_the_store_works_on_the_one_before(tmp_path: Path) -> None:
+    """The requests of a large write go out one at a time and in their order, and the next one is made while the
+    store answers the one before: the HTTP library's own hook receives each answer only once the next request has
+    been made (a store written request by request, each made after the answer to the one before, fails this). The
+    updates go as SPARQL Update bodies; one the store refuses ends the write, and the requests after it are not
+    sent."""
+    inserts = [
+        f"INSERT DATA {{ GRAPH <http://example.org/graph/{n}> {{ <http://example.org/s> <http://schema.org/name> "
+        f'"{n}" }} }}'
+        for n in range(4)
+    ]
+    # Virtuoso refuses an integer that is none
+    refused = (
+        "INSERT DATA { GRAPH <http://example.org/graph/1> { <http://example.org/x> <http://schema.org/size> "
+        '"gross"^^<http://www.w3.org/2001/XMLSchema#integer> } }'
+    )
+    made = [threading.Event() for _ in inserts]
+    answered: list[tuple[str, bool]] = []
+
+    def writes(bodies: list[str]) -> Iterator[tuple[str, str, str]]:
+        for n, body in enumerate(bodies):
+            made[n].set()
+            yield ("update", "", body)
+
+    def hook(answer: requests.Response, **_: object) -> None:
+        if answer.request.method == "POST":
+            following = len(answered) + 1
+            waited = following >= len(made) or made[following].wait(10)
+            answered.append((str(answer.request.headers["Content-Type"]), waited))
+
+    with virtuoso.emptied() as running:
+        store = in_parts(running, tmp_path, graph_store=False)
+        store._session.hooks["response"].append(hook)
+        store._send(writes(inserts), threading.Event())
+        assert answered == [("application/sparql-update; charset=UTF-8", True)] * 4
+        assert held(store) == [(f"http://example.org/graph/{n}", str(n)) for n in range(4)]
+        running.empty()
+        for event in made:
+            event.clear()
+        answered.clear()
+        with pytest.raises(StoreError, match="the published state is still served"):
+            store._send(writes([inserts[0], refused, *inserts[2:]]), threading.Event())
+        assert len(answered) == 2  # the first request and the refused one; the others were never sent
+        assert held(store) == [("http://example.org/graph/0", "0")]
+
+
+def held(store: RemoteStore) -> list[tuple[str, str]]:
+    """The names in the graphs the store holds (those of a write made without a state of the publisher's, which its
+    queries would leave out as not its own)."""
+    query = "SELECT ?g ?n WHERE { GRAPH ?g { ?s <http://schema.org/name> ?n } } ORDER BY ?g"
+    result = store.run(query, everything=True)
+    assert isinstance(result, ox.QuerySolutions)
+    return [(str(row["g"].value), str(row["n"].value)) for row in result]
 
 
 def test_a_graph_written_again_with_the_same_content_is_not_sent(tmp_path: Path) -> None:
