@@ -89,14 +89,21 @@ def releases(size: int, work: Path) -> Path:
     return data
 
 
-def touch_one(data: Path, round_number: int) -> None:
-    """Change one release's text, as an editor would: a sentence before its contact block."""
+#: The sentence ``touch_one`` adds, with its number.
+_ADDED = re.compile(r" Weitere Informationen folgen \(Stand (\d+)\)\.")
+
+
+def touch_one(data: Path) -> None:
+    """Change one release's text, as an editor would: a sentence before its contact block, numbered one higher
+    than the one the last change left (the release folder is kept between runs: the same sentence again would be
+    no change)."""
     first = sorted((data / "releases").glob("*.txt"))[0]
-    text = re.sub(r" Weitere Informationen folgen \(Stand \d+\)\.", "", first.read_text("utf-8"))
+    text = first.read_text("utf-8")
+    last = _ADDED.search(text)
+    number = int(last.group(1)) + 1 if last else 1
     marker = " Kontakt Pressestelle"
-    first.write_text(
-        text.replace(marker, f" Weitere Informationen folgen (Stand {round_number})." + marker, 1), "utf-8"
-    )
+    changed = _ADDED.sub("", text).replace(marker, f" Weitere Informationen folgen (Stand {number})." + marker, 1)
+    first.write_text(changed, "utf-8")
 
 
 def checked(result: Run, what: str) -> Run:
@@ -110,12 +117,12 @@ def measure(size: int, work: Path, runs: int) -> Row:
     data = releases(size, work)
     store = work / f"store-{size}"
     full, incremental, noop = [], [], []
-    for number in range(runs):
+    for _run in range(runs):
         shutil.rmtree(store, ignore_errors=True)
         result = checked(run(build_command(data, store)), f"build of {size} releases")
         full.append(result)
         noop.append(checked(run(build_command(data, store)), f"no-op rebuild of {size} releases"))
-        touch_one(data, number)
+        touch_one(data)
         incremental.append(checked(run(build_command(data, store)), f"rebuild of {size} releases"))
         print(
             f"{size}: full {result.seconds:.1f} s, {result.peak_mib:.0f} MiB; "

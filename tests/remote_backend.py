@@ -6,7 +6,9 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
+from publisher.build import build
 from publisher.config import Config
+from publisher.store import open_store
 from publisher.store.remote import RemoteStore
 from tests.virtuoso import Virtuoso, require_virtuoso
 
@@ -21,6 +23,17 @@ def settings(config: Config, files: Path, virtuoso: Virtuoso) -> Config:
         store_password=virtuoso.password,
         store_files=files,
     )
+
+
+def built_into(virtuoso: Virtuoso, config: Config, files: Path) -> tuple[Config, RemoteStore]:
+    """The data of ``config`` built into ``virtuoso`` (its local folder ``files``): the settings that point at it,
+    and the store the build wrote."""
+    remote = settings(config, files, virtuoso)
+    store = open_store(remote.store, writable=True, settings=remote)
+    assert isinstance(store, RemoteStore)
+    report = build(remote, store)
+    assert report.exit_code == 0, report.text()
+    return remote, store
 
 
 @contextlib.contextmanager

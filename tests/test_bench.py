@@ -40,3 +40,20 @@ def test_unknown_part_is_refused_with_the_list_of_parts(tmp_path: Path) -> None:
     assert "unknown part(s) speed" in result.stderr
     assert "build, pages, sparql, http, virtuoso" in result.stderr
     assert not (tmp_path / "BENCHMARKS.md").exists()
+
+
+def test_the_changed_release_differs_every_time_even_across_runs(tmp_path: Path) -> None:
+    """The build benchmark keeps its release folders between runs: the change it times must be one every time (the
+    same sentence written again would be no change, and a no-op rebuild would be timed as an incremental one)."""
+    from bench.build import touch_one
+
+    seed = next((PROJECT_ROOT / "data" / "releases").glob("*.txt"))
+    (tmp_path / "releases").mkdir()
+    release = tmp_path / "releases" / seed.name
+    release.write_text(seed.read_text("utf-8"), "utf-8")
+    texts = [release.read_text("utf-8")]
+    for _run in range(3):
+        touch_one(tmp_path)
+        texts.append(release.read_text("utf-8"))
+    assert len(set(texts)) == 4
+    assert all(text.count("Weitere Informationen folgen (Stand") == 1 for text in texts[1:])

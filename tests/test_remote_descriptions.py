@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from publisher.build import build
 from publisher.config import Config
 from publisher.namespaces import SDO
 from publisher.resources import Resources
@@ -42,11 +41,7 @@ def both(
     embedded_config, _embedded = built
     with virtuoso.emptied() as running:
         files = tmp_path_factory.mktemp("remote") / "files"
-        config = virtuoso.settings(embedded_config, files, running)
-        writer = open_store(config.store, writable=True, settings=config)
-        assert isinstance(writer, RemoteStore)
-        report = build(config, writer)
-        assert report.exit_code == 0, report.text()
+        config, _writer = virtuoso.built_into(running, embedded_config, files)
         store = CountingStore(running.query_url, files)
         embedded = create_app(embedded_config, open_store(embedded_config.store)).test_client()
         yield embedded, create_app(config, store).test_client(), store

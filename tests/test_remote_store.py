@@ -49,11 +49,7 @@ def both(
     """The bundled data served from the embedded store and from Virtuoso."""
     embedded_config, _embedded = built
     with virtuoso.emptied() as running:
-        config = virtuoso.settings(embedded_config, tmp_path_factory.mktemp("remote") / "files", running)
-        store = open_store(config.store, writable=True, settings=config)
-        assert isinstance(store, RemoteStore)
-        report = build(config, store)
-        assert report.exit_code == 0, report.text()
+        config, store = virtuoso.built_into(running, embedded_config, tmp_path_factory.mktemp("remote") / "files")
         app = create_app(config, store)
         yield create_app(embedded_config, open_store(embedded_config.store)).test_client(), app.test_client(), store
 
