@@ -227,11 +227,11 @@ def _ox_triple(triple: Any) -> ox.Triple:
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
-def ntriples_keyed(data: bytes) -> list[tuple[str, tuple[Any, Any, Any]]]:
-    """The N-Triples ``data`` (as the store writes them) as rdflib triples, each with its N-Triples line as its sort
-    key, parsed by Oxigraph (several times faster than rdflib's own parser), in their sorted order, so that what is
-    written from them (JSON-LD's arrays, say) does not depend on the order a store answers in. Blank nodes keep the
-    store's labels."""
+def ntriples_terms(data: bytes, sort: bool = True) -> list[tuple[Any, Any, Any]]:
+    """The N-Triples ``data`` (as the store writes them) as rdflib triples, parsed by Oxigraph (several times faster
+    than rdflib's own parser): sorted by their N-Triples lines, so that what is written from them (JSON-LD's arrays,
+    say) does not depend on the order a store answers in, or, without ``sort``, in the store's order for a caller
+    that puts them in an order of its own. Blank nodes keep the store's labels."""
     iris: dict[str, URIRef] = {}
 
     def node(term: Any) -> Any:
@@ -247,13 +247,9 @@ def ntriples_keyed(data: bytes) -> list[tuple[str, tuple[Any, Any, Any]]]:
         datatype = term.datatype.value
         return Literal(term.value) if datatype == _XSD_STRING else Literal(term.value, datatype=node(term.datatype))
 
-    keyed = sorted(((str(t), t) for t in ox.parse(input=data, format=ox.RdfFormat.N_TRIPLES)), key=lambda kt: kt[0])
-    return [(key, (node(t.subject), node(t.predicate), node(t.object))) for key, t in keyed]
-
-
-def ntriples_terms(data: bytes) -> list[tuple[Any, Any, Any]]:
-    """The N-Triples ``data`` as rdflib triples, in their sorted order (see ``ntriples_keyed``)."""
-    return [triple for _key, triple in ntriples_keyed(data)]
+    parsed = ox.parse(input=data, format=ox.RdfFormat.N_TRIPLES)
+    ordered = sorted(parsed, key=str) if sort else parsed
+    return [(node(t.subject), node(t.predicate), node(t.object)) for t in ordered]
 
 
 def read_ntriples(graph: Graph, data: bytes) -> Graph:

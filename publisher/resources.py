@@ -19,7 +19,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 
 from publisher.cache import LruCache
-from publisher.formats import bind_prefixes, ntriples_keyed, ntriples_terms, read_ntriples
+from publisher.formats import bind_prefixes, ntriples_terms, read_ntriples
 from publisher.namespaces import PM, SDO
 from publisher.search import DEFAULT_MAX_LENGTH, SearchIndex, index_of
 from publisher.store import Store
@@ -159,12 +159,13 @@ class _Found:
         return any(p == RDF.type for p, _o in self.by_subject.get(subject, ()))
 
 
-def _canonical(triple: Triple) -> tuple[str, str, str, str, str]:
-    """A triple's place in a description: by subject, property and value (then language and datatype)."""
+def _canonical(triple: Triple) -> tuple[str, str, str, int, str, str]:
+    """A triple's place in a description: by subject, property and value (then the kind of value, its language and
+    datatype), whatever order the store answered in."""
     s, p, o = triple
     if isinstance(o, Literal):
-        return (str(s), str(p), str(o), o.language or "", str(o.datatype or ""))
-    return (str(s), str(p), str(o), "", "")
+        return (str(s), str(p), str(o), 2, o.language or "", str(o.datatype or ""))
+    return (str(s), str(p), str(o), 1 if isinstance(o, BNode) else 0, "", "")
 
 
 #: The terms of roles and who holds them (``_roles_pattern``), as a CONSTRUCT template.
@@ -176,8 +177,8 @@ def _roles_pattern(values: str) -> str:
 
 
 class _Answer:
-    """A remote store's answer to ``Resources._levels_query``, read level by level as the level queries would
-    have answered: each resource's triples, each followed by the types of what it links to."""
+    """A remote store's answer to ``Resources._levels_query``, read level by level: what the level query for some
+    resources would have answered (their triples, and the types of what they link to)."""
 
     def __init__(self, triples: list[Triple]) -> None:
         self.triples = triples
@@ -214,7 +215,7 @@ class Resources:
         self._described: LruCache[tuple[Description | None]] = LruCache(8)
         # the types and labels of the resources descriptions name, read once per published state: a release is
         # named on the page of everything it links to, an organisation on the page of everything linking to it
-        self._labels: LruCache[tuple[tuple[str, Triple], ...]] = LruCache(LABELLED)
+        self._labels: LruCache[tuple[Triple, ...]] = LruCache(LABELLED)
         self._counts: tuple[str, dict[str, int]] | None = None
         self._search: tuple[str, int, SearchIndex | None] | None = None
         self._search_lock = threading.Lock()
@@ -223,7 +224,8 @@ class Resources:
         return read_ntriples(Graph(), self.store.query(query, "nt"))
 
     def _triples(self, query: str) -> list[Triple]:
-        return ntriples_terms(self.store.query(query, "nt"))
+        # in the store's order: a description is put in an order of its own (_canonical)
+        return ntriples_terms(self.store.query(query, "nt"), sort=False)
 
     def exists(self, iri: str) -> bool:
         return self.store.ask(f"ASK {{ {sparql_iri(iri)} ?p ?o }}")
@@ -247,8 +249,7 @@ class Resources:
         if subject not in found.by_subject:
             return None
         incoming = self._incoming(iri)
-        start = (page - 1) * self.page_size
-        shown = incoming[start : start + self.page_size]
+        shown = self._shown(incoming, page)
         for linking, prop in shown:
             found.add((linking, prop, subject))
         self._add_labels(found, iri)
@@ -292,15 +293,19 @@ class Resources:
         incoming = self._lists.get((version, "incoming", iri))
         if incoming is None:
             return []
-        start = (page - 1) * self.page_size
         roles = []
-        for linking, _p in incoming[start : start + self.page_size]:
+        for linking, _p in self._shown(incoming, page):
             kept = self._labels.get((version, linking))
             if kept is None:
                 return []
-            if any(p == RDF.type and o in _ROLE_CLASSES for _key, (_s, p, o) in kept):
+            if any(p == RDF.type and o in _ROLE_CLASSES for _s, p, o in kept):
                 roles.append(linking)
         return roles
+
+    def _shown(self, incoming: list[tuple[URIRef, URIRef]], page: int) -> list[tuple[URIRef, URIRef]]:
+        """What page ``page`` lists of ``incoming``."""
+        start = (page - 1) * self.page_size
+        return incoming[start : start + self.page_size]
 
     def _closure(self, iri: str, roles: list[URIRef]) -> tuple[_Found, _Answer | None]:
         """The triples of ``iri`` and of its parts, two levels deep, with the types of everything they link to.
@@ -395,22 +400,15 @@ class Resources:
             values = " ".join(sparql_iri(str(n)) for n in unknown)
             # one scan of each resource's triples, filtered by property: faster than a lookup per property
             properties = ", ".join(sparql_iri(str(p)) for p in (RDF.type, *LABELS))
-            read = ntriples_keyed(
-                self.store.query(
-                    f"""CONSTRUCT {{ ?o ?p ?v }} WHERE {{
-                      VALUES ?o {{ {values} }} ?o ?p ?v FILTER(?p IN ({properties})) }}""",
-                    "nt",
-                )
-            )
-            by_node: dict[URIRef, list[tuple[str, Triple]]] = {n: [] for n in unknown}
-            for key, triple in read:
-                by_node[triple[0]].append((key, triple))
+            read = self._triples(f"""
+                CONSTRUCT {{ ?o ?p ?v }} WHERE {{ VALUES ?o {{ {values} }} ?o ?p ?v FILTER(?p IN ({properties})) }}""")
+            by_node: dict[URIRef, list[Triple]] = {n: [] for n in unknown}
+            for triple in read:
+                by_node[triple[0]].append(triple)
             for n, triples in by_node.items():
                 entry = known[n] = tuple(triples)
                 self._labels.put((version, n), entry)
-        # in the order the store's answer would have had
-        keyed = sorted((kt for triples in known.values() for kt in triples or ()), key=lambda kt: kt[0])
-        found.update(triple for _key, triple in keyed)
+        found.update(triple for triples in known.values() for triple in triples or ())
 
     # ------------------------------------------------------------ listings and the landing page
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from flask.testing import FlaskClient
 
 from publisher.build import build
 from publisher.config import Config
 from publisher.store import open_store
 from publisher.store.remote import RemoteStore
+from publisher.web import create_app
 from tests.virtuoso import Virtuoso, require_virtuoso
 
 
@@ -25,15 +28,22 @@ def settings(config: Config, files: Path, virtuoso: Virtuoso) -> Config:
     )
 
 
-def built_into(virtuoso: Virtuoso, config: Config, files: Path) -> tuple[Config, RemoteStore]:
-    """The data of ``config`` built into ``virtuoso`` (its local folder ``files``): the settings that point at it,
-    and the store the build wrote."""
-    remote = settings(config, files, virtuoso)
-    store = open_store(remote.store, writable=True, settings=remote)
-    assert isinstance(store, RemoteStore)
-    report = build(remote, store)
-    assert report.exit_code == 0, report.text()
-    return remote, store
+@contextlib.contextmanager
+def served(
+    config: Config, files: Path, reading: Callable[[str, Path], RemoteStore] = RemoteStore
+) -> Iterator[tuple[FlaskClient, FlaskClient, RemoteStore]]:
+    """The data of ``config`` served from its embedded store and, built into the emptied Virtuoso (local folder
+    ``files``), from Virtuoso through the store ``reading(query URL, files)`` makes: both apps' clients, and that
+    store."""
+    with emptied() as running:
+        remote = settings(config, files, running)
+        writer = open_store(remote.store, writable=True, settings=remote)
+        assert isinstance(writer, RemoteStore)
+        report = build(remote, writer)
+        assert report.exit_code == 0, report.text()
+        store = reading(running.query_url, files)
+        embedded = create_app(config, open_store(config.store)).test_client()
+        yield embedded, create_app(remote, store).test_client(), store
 
 
 @contextlib.contextmanager

@@ -13,9 +13,8 @@ from flask.testing import FlaskClient
 from publisher.config import Config
 from publisher.namespaces import SDO
 from publisher.resources import Resources
-from publisher.store import WritableStore, open_store
+from publisher.store import WritableStore
 from publisher.store.remote import RemoteStore
-from publisher.web import create_app
 from tests import remote_backend as virtuoso
 from tests.conftest import SEED_IRI
 
@@ -38,13 +37,13 @@ def both(
     built: tuple[Config, WritableStore], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[FlaskClient, FlaskClient, CountingStore]]:
     """The bundled data served from the embedded store and from Virtuoso (through a store that counts queries)."""
-    embedded_config, _embedded = built
-    with virtuoso.emptied() as running:
-        files = tmp_path_factory.mktemp("remote") / "files"
-        config, _writer = virtuoso.built_into(running, embedded_config, files)
-        store = CountingStore(running.query_url, files)
-        embedded = create_app(embedded_config, open_store(embedded_config.store)).test_client()
-        yield embedded, create_app(config, store).test_client(), store
+    with virtuoso.served(built[0], tmp_path_factory.mktemp("remote") / "files", CountingStore) as (
+        embedded,
+        remote,
+        store,
+    ):
+        assert isinstance(store, CountingStore)
+        yield embedded, remote, store
 
 
 def documents(client: FlaskClient) -> list[str]:

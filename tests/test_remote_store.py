@@ -47,11 +47,8 @@ def both(
     built: tuple[Config, WritableStore], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[FlaskClient, FlaskClient, RemoteStore]]:
     """The bundled data served from the embedded store and from Virtuoso."""
-    embedded_config, _embedded = built
-    with virtuoso.emptied() as running:
-        config, store = virtuoso.built_into(running, embedded_config, tmp_path_factory.mktemp("remote") / "files")
-        app = create_app(config, store)
-        yield create_app(embedded_config, open_store(embedded_config.store)).test_client(), app.test_client(), store
+    with virtuoso.served(built[0], tmp_path_factory.mktemp("remote") / "files") as both:
+        yield both
 
 
 def path(iri: str) -> str:
