@@ -37,10 +37,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import pyoxigraph as ox
 import requests
+import urllib3
 
 from publisher.errors import QueryError, StoreError
 from publisher.sparql.text import read_query
@@ -105,6 +106,11 @@ class RemoteStore(WritableStore):
         self._auth: requests.auth.AuthBase | None = None
         self._credentials = (user, password or "") if user else None
         self._challenged: set[str] = set()
+        #: The URLs that asked for credentials.
+        self._asked: set[str] = set()
+        #: Per URL, whether its requests go through the plain connection pool (see _plain).
+        self._plain: dict[str, bool] = {}
+        self._pool = urllib3.PoolManager(maxsize=10, retries=_RETRIES)
         #: Virtuoso (told by its Server header): its default graph holds every graph it has, its own system graphs
         #: too, so its queries exclude the graphs that are not the publisher's (Virtuoso's input:...-exclude).
         self._virtuoso: bool | None = None
@@ -195,6 +201,7 @@ class RemoteStore(WritableStore):
         connections must not be shared across a fork)."""
         self._session.close()
         self._session = requests.Session()
+        self._pool.clear()
         self._challenged.clear()
 
     def _is_virtuoso(self) -> bool:
@@ -374,7 +381,7 @@ class RemoteStore(WritableStore):
         timeout: float | None = None,
         user_query: bool = False,
         what: str = "",
-    ) -> requests.Response:
+    ) -> _Reply:
         seconds = self.timeout if timeout is None else timeout
         try:
             if self._credentials and url not in self._challenged:
@@ -383,16 +390,24 @@ class RemoteStore(WritableStore):
             if form is not None:
                 data = _form(form)
                 headers = {**headers, "Content-Type": "application/x-www-form-urlencoded"}
-            response = self._session.request(
-                method,
-                url,
-                data=data,
-                params=params,
-                headers=headers,
-                timeout=seconds,
-                auth=self._auth,
-            )
-        except requests.Timeout:
+            if self._is_plain(url):
+                target = f"{url}{'&' if '?' in url else '?'}{urlencode(params)}" if params else url
+                answer = self._pool.request(method, target, body=data, headers=headers, timeout=seconds)
+                reply = _Reply(answer.status, answer.headers, answer.data)
+            else:
+                response = self._session.request(
+                    method, url, data=data, params=params, headers=headers, timeout=seconds, auth=self._auth
+                )
+                reply = _Reply(response.status_code, response.headers, response.content)
+        except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+            cause = _cause(exc)
+            # urllib3's error for a connection refused counts as a timeout of connecting; it is none
+            timed_out = isinstance(cause, (requests.Timeout, urllib3.exceptions.TimeoutError))
+            if not timed_out or isinstance(cause, urllib3.exceptions.NewConnectionError):
+                raise StoreError(
+                    f"store: {url} is unreachable ({type(cause).__name__}){'; ' + what if what else ''}",
+                    transient=True,
+                ) from None
             if user_query:
                 raise QueryError(
                     503, f"the query ran longer than {seconds:g} s and was stopped (setting PUBLISHER_SPARQL_TIMEOUT)"
@@ -400,38 +415,73 @@ class RemoteStore(WritableStore):
             raise StoreError(
                 f"store: {url} did not answer within {seconds:g} s{'; ' + what if what else ''}", transient=True
             ) from None
-        except requests.RequestException as exc:
-            raise StoreError(
-                f"store: {url} is unreachable ({type(exc).__name__}){'; ' + what if what else ''}", transient=True
-            ) from None
-        if response.status_code < 300:
-            return response
-        text = " ".join(response.text.split())[:600]
-        if user_query and response.status_code in (400, 422):
+        if reply.status < 300:
+            return reply
+        text = " ".join(reply.content.decode("utf-8", "replace").split())[:600]
+        if user_query and reply.status in (400, 422):
             raise QueryError(400, f"query: {text}")
-        if response.status_code in (401, 403):
+        if reply.status in (401, 403):
             raise StoreError(
-                f"store: {url} refused the request ({response.status_code}): check PUBLISHER_STORE_USER and "
+                f"store: {url} refused the request ({reply.status}): check PUBLISHER_STORE_USER and "
                 f"PUBLISHER_STORE_PASSWORD{'; ' + what if what else ''}"
             )
         raise StoreError(
-            f"store: {url} answered {response.status_code}: {text}{'; ' + what if what else ''}",
-            transient=response.status_code >= 500,
+            f"store: {url} answered {reply.status}: {text}{'; ' + what if what else ''}",
+            transient=reply.status >= 500,
         )
+
+    def _is_plain(self, url: str) -> bool:
+        """Whether requests to ``url`` go through the plain connection pool rather than through ``requests``: those
+        to an http URL that has not asked for credentials and for which the environment names no proxy and .netrc no
+        password. ``requests`` reads the proxy settings and .netrc again on every request, some 0.4 ms of a page's
+        query to a store on the same machine or network; here they are read once per URL. HTTPS, a proxy and
+        Digest authentication (Virtuoso's /sparql-auth) are left to ``requests``."""
+        plain = self._plain.get(url)
+        if plain is None:
+            settings = self._session.merge_environment_settings(url, {}, None, None, None)
+            plain = (
+                urlsplit(url).scheme == "http"
+                and requests.utils.select_proxy(url, settings["proxies"]) is None
+                and requests.utils.get_netrc_auth(url) is None
+            )
+            self._plain[url] = plain
+        return plain and url not in self._asked
 
     def _challenge(self, url: str, seconds: float) -> None:
         """Learn the scheme the endpoint asks for, and for Digest its nonce, with a request without a body: a store
         may close the connection on a large body sent without credentials (Virtuoso does)."""
         response = self._session.get(url, timeout=seconds)
         if response.status_code == 401:
-            self._auth = _auth_for(response, self._credentials or ("", ""))
+            self._asked.add(url)
+            self._auth = _auth_for(response.headers, self._credentials or ("", ""))
             self._session.get(url, timeout=seconds, auth=self._auth)  # answers the challenge once
         self._challenged.add(url)
 
 
-def _auth_for(response: requests.Response, credentials: tuple[str, str]) -> requests.auth.AuthBase:
-    """The scheme the endpoint asks for: Digest (Virtuoso's /sparql-auth) or Basic (Fuseki and most others)."""
-    if "digest" in response.headers.get("WWW-Authenticate", "").lower():
+@dataclass(frozen=True)
+class _Reply:
+    """A store's answer to a request: its status, headers and body."""
+
+    status: int
+    headers: Mapping[str, str]
+    content: bytes
+
+
+#: A request is not made again after a failure (as with ``requests``' own default); redirects are followed.
+_RETRIES = urllib3.Retry(total=None, connect=0, read=False, status=0, other=0, redirect=10)
+
+
+def _cause(exc: Exception) -> Exception:
+    """What went wrong with a request: the error itself, or the one that made the connection pool give up."""
+    if isinstance(exc, urllib3.exceptions.MaxRetryError) and exc.reason is not None:
+        return exc.reason
+    return exc
+
+
+def _auth_for(headers: Mapping[str, str], credentials: tuple[str, str]) -> requests.auth.AuthBase:
+    """The scheme an endpoint's answer (its headers) asks for: Digest (Virtuoso's /sparql-auth) or Basic (Fuseki
+    and most others)."""
+    if "digest" in headers.get("WWW-Authenticate", "").lower():
         return requests.auth.HTTPDigestAuth(*credentials)
     return requests.auth.HTTPBasicAuth(*credentials)
 
