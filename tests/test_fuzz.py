@@ -879,3 +879,28 @@ def test_validate_refuses_what_the_reader_refuses(app: Flask, kind: str, body: b
     )
     assert time.monotonic() - started < 5
     assert_clear_error(response, 400)
+
+
+#: Values of every kind a SPARQL JSON answer writes: IRIs, plain, language-tagged and typed literals (any text).
+RESULT_VALUES = st.one_of(
+    st.text().map(ox.Literal),
+    st.builds(lambda text, tag: ox.Literal(text, language=tag), st.text(), st.sampled_from(["de", "en-gb", "de-1901"])),
+    st.text().map(lambda text: ox.Literal(text, datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#token"))),
+    st.text().map(lambda text: ox.NamedNode("http://example.org/" + quote(text, safe="/ä?=#"))),
+)
+
+
+@settings(WEB, max_examples=150)
+@given(rows=st.lists(st.tuples(st.none() | RESULT_VALUES, st.none() | RESULT_VALUES), max_size=6))
+def test_any_values_come_back_from_the_sparql_endpoint_as_asked(app: Flask, rows: list[tuple[object, object]]) -> None:
+    """Whatever a query's solutions hold (quotes, backslashes, control characters, line separators, umlauts,
+    unbound values), the endpoint's SPARQL JSON is JSON, and reads back as the same values in the same order."""
+    written = " ".join("(" + " ".join("UNDEF" if v is None else str(v) for v in row) + ")" for row in rows)
+    query = f"SELECT ?a ?b WHERE {{ VALUES (?a ?b) {{ {written} }} }}"
+    response = app.test_client().get(
+        "/sparql?" + urlencode({"query": query}), headers={"Accept": "application/sparql-results+json"}
+    )
+    assert response.status_code == 200, response.data[:300]
+    assert json.loads(response.data)["head"]["vars"] == ["a", "b"]
+    read = ox.parse_query_results(response.data, format=ox.QueryResultsFormat.JSON)
+    assert [(row["a"], row["b"]) for row in read] == rows

@@ -89,11 +89,36 @@ def json_term(term: Any) -> dict[str, Any]:
 
 
 def _json(variables: list[str], rows: list[Row]) -> bytes:
-    bindings = [
-        {name: json_term(term) for name, term in zip(variables, row, strict=True) if term is not None} for row in rows
-    ]
-    document = {"head": {"vars": variables}, "results": {"bindings": bindings}}
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+    """The SPARQL JSON results document, written piece by piece: the same bytes as ``json.dumps`` of the document
+    (compact, non-ASCII as it is), in half the time, since no dictionary is made for each value."""
+    names = [f"{_json_string(name)}:" for name in variables]
+    bindings = ",".join(
+        "{"
+        + ",".join([name + _json_value(term) for name, term in zip(names, row, strict=True) if term is not None])
+        + "}"
+        for row in rows
+    )
+    head = json.dumps(variables, ensure_ascii=False, separators=(",", ":"))
+    return f'{{"head":{{"vars":{head}}},"results":{{"bindings":[{bindings}]}}}}'.encode()
+
+
+#: A string as JSON, as json.dumps(..., ensure_ascii=False) writes it (the C implementation where there is one).
+_json_string = json.encoder.encode_basestring
+
+
+def _json_value(term: Any) -> str:
+    """One bound value as the JSON ``json_term`` makes of it."""
+    if isinstance(term, ox.NamedNode):
+        return f'{{"type":"uri","value":{_json_string(term.value)}}}'
+    if isinstance(term, ox.Literal):
+        value = _json_string(term.value)
+        if term.language:
+            return f'{{"type":"literal","value":{value},"xml:lang":{_json_string(term.language)}}}'
+        datatype = term.datatype.value
+        if datatype == XSD_STRING:
+            return f'{{"type":"literal","value":{value}}}'
+        return f'{{"type":"literal","value":{value},"datatype":{_json_string(datatype)}}}'
+    return json.dumps(json_term(term), ensure_ascii=False, separators=(",", ":"))
 
 
 # ---------------------------------------------------------------- XML
