@@ -116,6 +116,7 @@ def start_virtuoso(folder: Path, buffers: int = 20_000) -> dict[str, str]:
         "PUBLISHER_STORE_UPDATE": variables["PUBLISHER_TEST_VIRTUOSO_UPDATE"],
         "PUBLISHER_STORE_USER": variables["PUBLISHER_TEST_VIRTUOSO_USER"],
         "PUBLISHER_STORE_PASSWORD": variables["PUBLISHER_TEST_VIRTUOSO_PASSWORD"],
+        "PUBLISHER_STORE_BULK": variables["PUBLISHER_TEST_VIRTUOSO_BULK"],
     }
 
 
@@ -332,7 +333,9 @@ def write_report(output: Path, results: list[SizeResult], runs: int, requests: i
         "answer within it is marked failed in its row.",
         "",
         f"Machine: {machine()}; {virtuoso_version()}. Remote store settings: PUBLISHER_STORE_BATCH="
-        f"{load_config().store_batch:,} (triples per update request), the others their defaults.",
+        f"{load_config().store_batch:,} (triples per update request), PUBLISHER_STORE_BULK a folder Virtuoso may read",
+        "(a build's large change goes through Virtuoso's bulk loader, README \"Virtuoso's bulk loader\"), the others",
+        "their defaults.",
         f"Measured: {time.strftime('%Y-%m-%d')}, {runs} requests per query and {requests} per page, on each backend.",
     ]
     for result in results:

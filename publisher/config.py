@@ -56,6 +56,13 @@ SETTINGS: tuple[Setting, ...] = (
         "(Virtuoso: .../sparql-graph-crud-auth; Fuseki: .../data); empty to write by SPARQL Update only.",
     ),
     Setting(
+        "store_bulk",
+        "PUBLISHER_STORE_BULK",
+        "",
+        "With Virtuoso as the store: a folder that the publisher writes and Virtuoso reads (one of its DirsAllowed), "
+        "through which a large change is loaded by Virtuoso's bulk loader; empty to write by SPARQL Update only.",
+    ),
+    Setting(
         "store_user",
         "PUBLISHER_STORE_USER",
         "",
@@ -234,6 +241,7 @@ class Config:
     store: str
     store_update: str
     store_graphs: str
+    store_bulk: str
     store_user: str
     store_password: str
     store_files: Path
@@ -354,6 +362,7 @@ def _build(raw: dict[str, object]) -> Config:
         store=str(raw["store"]),
         store_update=str(raw["store_update"]),
         store_graphs=str(raw["store_graphs"]),
+        store_bulk=str(raw["store_bulk"]),
         store_user=str(raw["store_user"]),
         store_password=str(raw["store_password"]),
         store_files=Path(str(raw["store_files"])),

@@ -16,12 +16,14 @@ from publisher.web import create_app
 from tests.virtuoso import Virtuoso, require_virtuoso
 
 
-def settings(config: Config, files: Path, virtuoso: Virtuoso) -> Config:
-    """``config`` with the remote store set to ``virtuoso``, its local folder ``files``."""
+def settings(config: Config, files: Path, virtuoso: Virtuoso, bulk: bool = False) -> Config:
+    """``config`` with the remote store set to ``virtuoso``, its local folder ``files``; with ``bulk``, large
+    changes go through Virtuoso's bulk loader."""
     return config.with_overrides(
         store=virtuoso.query_url,
         store_update=virtuoso.update_url,
         store_graphs=virtuoso.gsp_url,
+        store_bulk=virtuoso.bulk if bulk else "",
         store_user=virtuoso.user,
         store_password=virtuoso.password,
         store_files=files,
@@ -30,13 +32,13 @@ def settings(config: Config, files: Path, virtuoso: Virtuoso) -> Config:
 
 @contextlib.contextmanager
 def served(
-    config: Config, files: Path, reading: Callable[[str, Path], RemoteStore] = RemoteStore
+    config: Config, files: Path, reading: Callable[[str, Path], RemoteStore] = RemoteStore, bulk: bool = False
 ) -> Iterator[tuple[FlaskClient, FlaskClient, RemoteStore]]:
     """The data of ``config`` served from its embedded store and, built into the emptied Virtuoso (local folder
-    ``files``), from Virtuoso through the store ``reading(query URL, files)`` makes: both apps' clients, and that
-    store."""
+    ``files``; with ``bulk``, through Virtuoso's bulk loader), from Virtuoso through the store ``reading(query URL,
+    files)`` makes: both apps' clients, and that store."""
     with emptied() as running:
-        remote = settings(config, files, running)
+        remote = settings(config, files, running, bulk)
         writer = open_store(remote.store, writable=True, settings=remote)
         assert isinstance(writer, RemoteStore)
         report = build(remote, writer)

@@ -1,6 +1,7 @@
 """Resource documents from a remote store (a real Virtuoso): the same bytes as from the embedded store, for every
 bundled resource, though the remote store is asked for a description in one query where the embedded store is
-asked level by level."""
+asked level by level. The bundled data go into Virtuoso through its bulk loader here (PUBLISHER_STORE_BULK), and by
+SPARQL Update in the tests of test_remote_store."""
 
 from __future__ import annotations
 
@@ -36,8 +37,9 @@ class CountingStore(RemoteStore):
 def both(
     built: tuple[Config, WritableStore], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[FlaskClient, FlaskClient, CountingStore]]:
-    """The bundled data served from the embedded store and from Virtuoso (through a store that counts queries)."""
-    with virtuoso.served(built[0], tmp_path_factory.mktemp("remote") / "files", CountingStore) as (
+    """The bundled data served from the embedded store and from Virtuoso (built through its bulk loader, read
+    through a store that counts queries)."""
+    with virtuoso.served(built[0], tmp_path_factory.mktemp("remote") / "files", CountingStore, bulk=True) as (
         embedded,
         remote,
         store,

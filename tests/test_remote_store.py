@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 import threading
 import urllib.request
 from collections.abc import Iterator
@@ -25,11 +26,12 @@ from rdflib.compare import isomorphic
 from publisher.build import build
 from publisher.config import Config
 from publisher.errors import StoreError
-from publisher.store import Change, WritableStore, open_store
+from publisher.store import Change, WritableStore, open_store, remote
 from publisher.store.remote import RemoteStore, _form
 from publisher.web import create_app
 from tests import remote_backend as virtuoso
 from tests.conftest import SEED_IRI, cli_build, free_port, run, seed_data, serving, with_new_sentence
+from tests.test_store import TRICKY
 from tests.virtuoso import Virtuoso
 
 RELEASE_DOC = SEED_IRI.replace("/id/", "/doc/")
@@ -277,6 +279,87 @@ def test_a_large_change_is_written_in_parts(tmp_path: Path, graph_store: bool) -
         assert store.count() == 3 and store.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }") == [
             {"g": "http://example.org/graph/0"}
         ]
+
+
+def bulk_store(running: Virtuoso, tmp_path: Path, bulk: Path) -> RemoteStore:
+    """A store on ``running`` whose changes of more than two triples go through Virtuoso's bulk loader."""
+    return RemoteStore(
+        running.query_url,
+        tmp_path / "files",
+        update=running.update_url,
+        user=running.user,
+        password=running.password,
+        batch=2,
+        bulk=bulk,
+    )
+
+
+def test_a_large_change_goes_through_virtuosos_bulk_loader(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With PUBLISHER_STORE_BULK, the graphs a large change replaces go to Virtuoso as N-Quads files read by its
+    bulk loader (no INSERT DATA carries them; here of at least five triples each, so several), every literal comes
+    back exactly, graphs the store holds are replaced, not added to, the triples added to a graph still go by
+    SPARQL Update, and the files are removed."""
+    monkeypatch.setattr(remote, "_TRIPLES_PER_LOAD", 5)
+    tricky = "".join(f"<http://example.org/t{i}> <http://schema.org/text> {term} .\n" for i, term in enumerate(TRICKY))
+    graphs = {**GRAPHS, "http://example.org/graph/tricky": tricky}
+    with virtuoso.emptied() as running:
+        folder = Path(running.bulk)
+        store = bulk_store(running, tmp_path, folder)
+        sent: list[str] = []
+        store._session.hooks["response"].append(lambda answer, **_: sent.append(_sent(answer.request.body)))
+        store.apply(Change(graphs=graphs, full=True, manifest={"n": 1}))
+        assert store.stored_version() == store.version() and store.manifest() == {"n": 1}
+        expected = {
+            ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(graph))
+            for graph, lines in graphs.items()
+            for t in ox.parse(lines.encode(), format=ox.RdfFormat.N_TRIPLES)
+        }
+        assert set(ox.parse(store.dump("nq"), format=ox.RdfFormat.N_QUADS)) == expected
+        assert sum("ld_dir" in body for body in sent) == 3  # graphs 0 and 1, 2 and 3, the tricky one
+        assert not any("Name 0-0" in body or "Zitat" in body for body in sent)
+        assert list(folder.iterdir()) == []
+        # a full change again: the graph the store holds is replaced, the others dropped
+        sent.clear()
+        store.apply(Change(graphs={"http://example.org/graph/0": GRAPHS["http://example.org/graph/1"]}, full=True))
+        rows = store.select("SELECT ?g ?n WHERE { GRAPH ?g { ?s <http://schema.org/name> ?n } } ORDER BY ?n")
+        assert rows == [{"g": "http://example.org/graph/0", "n": f"Name 1-{i} äöü"} for i in range(3)]
+        assert store.count() == 3 and any("ld_dir" in body for body in sent)
+        # triples added to a graph go by SPARQL Update
+        added = "".join(f'<http://example.org/n> <http://schema.org/name> "Neu {n}" .\n' for n in range(3))
+        store.apply(Change(add={"http://example.org/graph/0": added}))
+        assert store.count() == 6 and store.stored_version() == store.version()
+        assert list(folder.iterdir()) == []
+
+
+def _sent(body: bytes | str | None) -> str:
+    """A request's body as text, its form escapes read."""
+    text = body.decode("utf-8") if isinstance(body, bytes) else body or ""
+    return " ".join(value for _name, value in parse_qsl(text)) if text.startswith("query=") else text
+
+
+def test_a_bulk_load_virtuoso_may_not_read_changes_nothing(tmp_path: Path) -> None:
+    """A folder that is not one of Virtuoso's DirsAllowed: the write is refused naming the reason, the published
+    state stays, and the file is removed; a folder Virtuoso could not be given is refused before anything is sent."""
+    # outside the test Virtuoso's DirsAllowed (its own folder; it reads /tmp too)
+    with tempfile.TemporaryDirectory(dir="/dev/shm") as outside, virtuoso.emptied() as running:
+        elsewhere = Path(outside)
+        store = bulk_store(running, tmp_path, elsewhere)
+        store.apply(
+            Change(
+                graphs={
+                    "http://example.org/graph/0": GRAPHS["http://example.org/graph/0"].splitlines(keepends=True)[0]
+                },
+                full=True,
+            )
+        )
+        version = store.version()
+        with pytest.raises(StoreError, match="the published state is still served") as refused:
+            store.apply(Change(graphs=GRAPHS, full=True, manifest={"n": 2}))
+        assert "is denied due to access control in ini file" in str(refused.value)
+        assert store.version() == version and list(elsewhere.iterdir()) == []
+    for wrong in ("relative/folder", '/srv/"quoted"'):
+        with pytest.raises(StoreError, match="PUBLISHER_STORE_BULK"):
+            RemoteStore("http://127.0.0.1:9/sparql", tmp_path / "files", bulk=Path(wrong))
 
 
 def test_an_interrupted_write_is_recognised(tmp_path: Path) -> None:

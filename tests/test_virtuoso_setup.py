@@ -4,6 +4,7 @@ else. Skipped without a Virtuoso (see tests/virtuoso.py), failed without one in 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import urllib.parse
 from collections.abc import Iterator
@@ -86,7 +87,7 @@ def test_updates_without_the_writers_credentials_are_refused(clean: Virtuoso) ->
         with pytest.raises(VirtuosoError) as unauthorised:
             clean.request(url, anonymous, form, auth=False)
         assert unauthorised.value.status == 401
-    impostor = Virtuoso(clean.query_url, clean.update_url, clean.gsp_url, clean.user, clean.password + "x")
+    impostor = dataclasses.replace(clean, password=clean.password + "x")
     with pytest.raises(VirtuosoError) as wrong:
         impostor.update(INSERT)
     assert wrong.value.status == 401

@@ -8,7 +8,9 @@ fails the tests instead of skipping them. To run the tests against a Virtuoso of
 - PUBLISHER_TEST_VIRTUOSO_UPDATE: its SPARQL Update endpoint with HTTP Digest authentication (…/sparql-auth)
 - PUBLISHER_TEST_VIRTUOSO_GSP: its Graph Store Protocol endpoint with Digest authentication
   (…/sparql-graph-crud-auth)
-- PUBLISHER_TEST_VIRTUOSO_USER, PUBLISHER_TEST_VIRTUOSO_PASSWORD: an account with the role SPARQL_UPDATE
+- PUBLISHER_TEST_VIRTUOSO_USER, PUBLISHER_TEST_VIRTUOSO_PASSWORD: an account with the role SPARQL_UPDATE, which
+  may also run the bulk loader (EXECUTE on DB.DBA.ld_dir and DB.DBA.rdf_loader_run)
+- PUBLISHER_TEST_VIRTUOSO_BULK: a folder the tests may write and Virtuoso may read (one of its DirsAllowed)
 
 The tests drop every graph that is not Virtuoso's own (``virtuoso_graph``): never point them at a Virtuoso that
 holds data you want to keep.
@@ -34,6 +36,7 @@ VARIABLES = {
     "PUBLISHER_TEST_VIRTUOSO_GSP": "the Graph Store Protocol endpoint (Digest authentication)",
     "PUBLISHER_TEST_VIRTUOSO_USER": "the account that may update",
     "PUBLISHER_TEST_VIRTUOSO_PASSWORD": "its password",
+    "PUBLISHER_TEST_VIRTUOSO_BULK": "a folder Virtuoso's bulk loader may read",
 }
 REQUIRE = "PUBLISHER_REQUIRE_VIRTUOSO"
 TIMEOUT = 60  # seconds for one request
@@ -66,6 +69,7 @@ class Virtuoso:
     gsp_url: str
     user: str
     password: str
+    bulk: str
 
     def request(
         self, url: str, data: bytes | None, headers: dict[str, str], method: str = "POST", auth: bool = True

@@ -179,6 +179,7 @@ def open_store(location: str, writable: bool = False, settings: Config | None = 
             timeout=given.store_timeout,
             batch=given.store_batch,
             graph_store=given.store_graphs or None,
+            bulk=Path(given.store_bulk) if given.store_bulk else None,
         )
     from publisher.store.oxigraph import OxigraphStore  # the default backend
 

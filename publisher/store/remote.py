@@ -11,8 +11,11 @@ difference); a graph whose content the store holds already is not sent again. A 
 the store holds. A change of up to PUBLISHER_STORE_BATCH triples (a build that adds or changes a few releases) is
 one SPARQL Update request; a larger one (a first load, a rebuild after the base URI changed) is several, because
 stores limit what one request may hold, and a graph larger than the batch is then replaced whole by one Graph Store
-Protocol PUT when the store offers it (PUBLISHER_STORE_GRAPHS). The marker says "writing" from the first request of
-a larger change to the last. The requests are made as they are sent, from the change's N-Triples (every graph is
+Protocol PUT when the store offers it (PUBLISHER_STORE_GRAPHS). With Virtuoso and a folder that both the publisher
+and Virtuoso can read (PUBLISHER_STORE_BULK), the graphs a larger change replaces go instead as N-Quads files to
+Virtuoso's bulk loader (4 to 5 times faster than SPARQL Update), each followed by a checkpoint (the loader writes
+without Virtuoso's transaction log). The marker says "writing" from the first request of a larger change to the
+last. The requests are made as they are sent, from the change's N-Triples (every graph is
 read once before the first is sent, and only its digest kept), each while the store works on the one before; a
 change of one request is sent after the state's files are written, the requests of a larger one while they are
 written.
@@ -31,6 +34,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import secrets
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -67,6 +71,8 @@ _TRIPLES_PER_OPERATION = 1_000
 #: operations or GRAPH blocks no more).
 _GRAPHS_PER_OPERATION = 200
 WRITE_FAILED = "the write was refused; the published state is still served"
+#: Triples per file of Virtuoso's bulk loader (about 300 MB): one is loaded while the next is written.
+_TRIPLES_PER_LOAD = 1_000_000
 #: Graph names per query when reading graph by graph (VALUES block).
 _GRAPHS_PER_QUERY = 500
 
@@ -87,6 +93,7 @@ class RemoteStore(WritableStore):
         timeout: float = 600,
         batch: int = 5000,
         graph_store: str | None = None,
+        bulk: Path | None = None,
     ) -> None:
         for name, url in (("PUBLISHER_STORE", endpoint), ("PUBLISHER_STORE_UPDATE", update or endpoint)):
             parts = urlsplit(url)
@@ -101,6 +108,13 @@ class RemoteStore(WritableStore):
         self.batch = batch
         #: The Graph Store Protocol endpoint that takes whole graphs (PUT, POST), or None.
         self.graph_store = graph_store
+        #: The folder through which Virtuoso's bulk loader takes the replaced graphs of a large change, or None.
+        self.bulk = bulk
+        if bulk is not None and (not bulk.is_absolute() or re.search(r'["\\\n]', str(bulk))):
+            raise StoreError(
+                f"store: '{bulk}' (setting PUBLISHER_STORE_BULK) must be an absolute folder path without quotation "
+                "marks, backslashes or line breaks, as Virtuoso is given it"
+            )
         self._generations = Generations(files)
         self._session = requests.Session()
         self._auth: requests.auth.AuthBase | None = None
@@ -267,6 +281,11 @@ class RemoteStore(WritableStore):
                     "everything again."
                 )
             escape = self._is_virtuoso()
+            if self.bulk is not None and not escape:
+                raise StoreError(
+                    f"store: PUBLISHER_STORE_BULK names Virtuoso's bulk loader, but {self.endpoint} is not Virtuoso; "
+                    "the store is unchanged"
+                )
             # every graph is read before anything is sent (a graph that is not N-Triples stops the write here), but
             # only its digest and size are kept: the triples are made again as they are sent
             sizes: dict[str, int] = {}
@@ -294,37 +313,55 @@ class RemoteStore(WritableStore):
                 held=held,
                 batch=self.batch,
                 graph_store=self.graph_store is not None,
+                bulk=self.bulk / f"publisher-{new.name}-{secrets.token_hex(4)}" if self.bulk is not None else None,
             )
             manifest = dict(change.manifest)
             writes = plan.requests(change.graphs, escape, new.name)
-            if plan.atomic:
-                # one request, sent once the state's files are written: a failure of either changes nothing
-                if change.files is not None:
-                    manifest["files"] = change.files(new / "files")
-                self._send(writes, threading.Event())
-            else:
-                # the requests go out from a thread of their own while this one writes the state's files (dumps,
-                # search index): the store works on one core while the files are written on the other. The store
-                # says "writing" from the first request on, so a failure of either side leaves it saying so.
-                stop = threading.Event()
-                with ThreadPoolExecutor(1, thread_name_prefix="store-write") as pool:
-                    sending = pool.submit(self._send, writes, stop)
-                    try:
-                        if change.files is not None:
-                            manifest["files"] = change.files(new / "files")
-                    except BaseException:
-                        stop.set()
-                        raise
-                    finally:
-                        sent = sending.exception()
-                    if sent is not None:
-                        raise sent
+            try:
+                self._write(plan, writes, change, new, manifest)
+            finally:
+                if plan.bulk is not None:  # the files of a load that did not happen
+                    for file in plan.bulk.parent.glob(f"{plan.bulk.name}-*.nq"):
+                        file.unlink(missing_ok=True)
             (new / "graphs.json").write_text(json.dumps(after, sort_keys=True), "utf-8")
             if self._is_virtuoso():
                 # not through prologue(): without a state before, it asks the store for its graphs too (seconds at
                 # 100,000 releases)
                 (new / "foreign.json").write_text(json.dumps(self._foreign(set(after))), "utf-8")
             self._generations.publish(new, manifest)
+
+    def _write(
+        self,
+        plan: _Plan,
+        writes: Iterator[tuple[str, str, str]],
+        change: Change,
+        new: Path,
+        manifest: dict[str, Any],
+    ) -> None:
+        """Send ``writes`` and write the state's files (into ``manifest``) as ``plan`` says: one request after the
+        files, or the requests while the files are written."""
+        if plan.atomic:
+            # one request, sent once the state's files are written: a failure of either changes nothing
+            if change.files is not None:
+                manifest["files"] = change.files(new / "files")
+            self._send(writes, threading.Event())
+        else:
+            # the requests go out from a thread of their own while this one writes the state's files (dumps,
+            # search index): the store works on one core while the files are written on the other. The store
+            # says "writing" from the first request on, so a failure of either side leaves it saying so.
+            stop = threading.Event()
+            with ThreadPoolExecutor(1, thread_name_prefix="store-write") as pool:
+                sending = pool.submit(self._send, writes, stop)
+                try:
+                    if change.files is not None:
+                        manifest["files"] = change.files(new / "files")
+                except BaseException:
+                    stop.set()
+                    raise
+                finally:
+                    sent = sending.exception()
+                if sent is not None:
+                    raise sent
 
     def _send(self, writes: Iterator[tuple[str, str, str]], stop: threading.Event) -> None:
         """Send ``writes`` in their order, one at a time; the next request is made (its triples parsed and written)
@@ -339,6 +376,8 @@ class RemoteStore(WritableStore):
         method, graph, payload = request
         if method == "update":
             self._update(payload)
+        elif method == "LOAD":
+            self._load(Path(graph), int(payload))
         else:
             assert self.graph_store is not None
             self._request(
@@ -349,6 +388,45 @@ class RemoteStore(WritableStore):
                 headers={"Content-Type": "application/n-triples"},
                 what=WRITE_FAILED,
             )
+
+    def _load(self, file: Path, triples: int) -> None:
+        """Have Virtuoso's bulk loader read ``file`` (N-Quads of ``triples`` distinct triples), then make what it
+        loaded durable with a checkpoint: the loader writes without Virtuoso's transaction log, so without the
+        checkpoint a crash of Virtuoso could lose what the marker written after it calls written. What the store
+        holds before and after is counted, since the loader reports a file it could not read only in its own log.
+        The file is removed once read."""
+        before = self._total()
+        folder, name = str(file.parent), file.name
+        try:
+            self._call(f'<sql:ld_dir>("{folder}", "{name}", "{STATE_GRAPH}")')
+            # every file registered and not loaded yet (this one; others only if a load was cut short before),
+            # written without the transaction log (2)
+            self._call("<sql:rdf_loader_run>(1000000, 2)")
+            self._call('bif:exec("checkpoint")')
+        finally:
+            file.unlink(missing_ok=True)
+        loaded = self._total() - before
+        if loaded != triples:
+            raise StoreError(
+                f"store: Virtuoso's bulk loader took {loaded:,} of the {triples:,} triples of {file} (its log "
+                f"and the table DB.DBA.LOAD_LIST say why; the folder must be one of its DirsAllowed); {WRITE_FAILED}"
+            )
+
+    def _call(self, expression: str) -> None:
+        """Evaluate a function of Virtuoso's (``expression``) with the writer's account, through the update URL."""
+        self._request(
+            "POST",
+            self.update_endpoint,
+            form=[("query", f"SELECT ({expression} AS ?done) WHERE {{}}")],
+            headers={"Accept": _RESULTS_ACCEPT},
+            what=WRITE_FAILED,
+        )
+
+    def _total(self) -> int:
+        """The number of triples in every graph the store holds."""
+        result = self.run("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", everything=True)
+        assert isinstance(result, ox.QuerySolutions)
+        return next((int(row["n"].value) for row in result), 0)
 
     def _held(self) -> list[str]:
         """Every graph the store holds, the publisher's and others'."""
@@ -533,6 +611,9 @@ class _Plan:
     held: set[str]
     batch: int
     graph_store: bool
+    #: The files (this path, "-1.nq", "-2.nq" ...) through which Virtuoso's bulk loader takes the replaced graphs of a
+    #: change of several requests, or None to write them by SPARQL Update (or the Graph Store Protocol).
+    bulk: Path | None = None
 
     @property
     def atomic(self) -> bool:
@@ -545,8 +626,10 @@ class _Plan:
         "POST", graph, N-Triples) for the Graph Store Protocol. A change of up to ``batch`` triples is one update
         request. A larger one starts by marking the state as being written and ends by naming it, and travels in
         update requests of up to ``batch`` triples, several graphs in one; a graph larger than that is replaced by
-        one PUT when the store has the Graph Store Protocol. Each request empties the graphs it writes that the
-        store holds, and inserts with one operation: a request of many operations is slow to compile for some
+        one PUT when the store has the Graph Store Protocol; with ``bulk``, the replaced graphs are written into that
+        file instead, after the requests that empty those the store holds, and loaded by Virtuoso's bulk loader
+        ("LOAD", file, number of triples). Each request empties the graphs it writes that the store holds, and
+        inserts with one operation: a request of many operations is slow to compile for some
         stores, and Virtuoso refuses one of some 400 (a DROP of a graph it does not hold costs as much as an
         insert)."""
         if self.atomic:
@@ -564,11 +647,18 @@ class _Plan:
             yield ("update", "", _emptied(part))
         for parts in _sized(((graph, triples) for graph, triples in self.removed.items()), self.batch):
             yield ("update", "", " ;\n".join(_data("DELETE", parts)))
+        if self.bulk is not None:
+            for part in _batches(sorted(set(self.replaced) & self.held), _GRAPHS_PER_OPERATION):
+                yield ("update", "", _emptied(part))
+            # a file is loaded while the next one is written
+            for file, loaded in _quads(self.bulk, self.replaced, texts, escape):
+                yield ("LOAD", str(file), str(loaded))
         pending: list[tuple[str, list[str]]] = []
         emptied: list[str] = []
         size = 0
-        for method in ("PUT", "POST"):
-            for graph in self.replaced if method == "PUT" else self.added:
+        # the replaced graphs (PUT) unless the bulk loader took them, then the triples added to graphs (POST)
+        for method, graphs in (("PUT", self.replaced if self.bulk is None else {}), ("POST", self.added)):
+            for graph in graphs:
                 triples = _triples(texts[graph], escape) if method == "PUT" else self.added[graph]
                 if self.graph_store and len(triples) > self.batch:
                     yield (method, graph, "\n".join(triples) + "\n")
@@ -585,6 +675,33 @@ class _Plan:
         if pending:
             yield ("update", "", _inserting(emptied, pending))
         yield ("update", "", _marker(version))
+
+
+def _quads(prefix: Path, graphs: Iterable[str], texts: Mapping[str, str], escape: bool) -> Iterator[tuple[Path, int]]:
+    """Write the triples of ``graphs`` (their N-Triples in ``texts``) as N-Quads into files of some
+    _TRIPLES_PER_LOAD triples each (``prefix``-1.nq, -2.nq ...; a graph is not split), each distinct triple once;
+    each file with its number of triples once it is written."""
+    number, written = 1, 0
+    file = prefix.with_name(f"{prefix.name}-{number}.nq")
+    out = file.open("w", encoding="utf-8")
+    try:
+        for graph in graphs:
+            named = f"<{graph}> .\n"
+            lines = {line[:-1] + named for line in _triples(texts[graph], escape)}
+            out.writelines(sorted(lines))
+            written += len(lines)
+            if written >= _TRIPLES_PER_LOAD:
+                out.close()
+                yield file, written
+                number, written = number + 1, 0
+                file = prefix.with_name(f"{prefix.name}-{number}.nq")
+                out = file.open("w", encoding="utf-8")
+    finally:
+        out.close()
+    if written:
+        yield file, written
+    else:
+        file.unlink()
 
 
 def _sized(items: Iterable[tuple[str, list[str]]], batch: int) -> Iterator[list[tuple[str, list[str]]]]:
