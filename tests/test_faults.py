@@ -375,6 +375,8 @@ class Proxy:
         self._listener: socket.socket | None = None
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
+        #: The connections accepted so far.
+        self.accepted = 0
 
     def start(self, hang: bool = False) -> None:
         listener = socket.socket()
@@ -401,6 +403,7 @@ class Proxy:
                 return  # stopped
             with self._lock:
                 self._sockets.append(client)
+                self.accepted += 1
             if hang:
                 continue  # the request is read by nobody, and never answered
             try:

@@ -11,7 +11,7 @@ import threading
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import parse_qsl, quote
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import pyoxigraph as ox
 import pytest
@@ -31,6 +31,7 @@ from publisher.store.remote import RemoteStore, _form
 from publisher.web import create_app
 from tests import remote_backend as virtuoso
 from tests.conftest import SEED_IRI, cli_build, free_port, run, seed_data, serving, with_new_sentence
+from tests.test_faults import Proxy
 from tests.test_store import TRICKY
 from tests.virtuoso import Virtuoso
 
@@ -360,6 +361,51 @@ def test_a_bulk_load_virtuoso_may_not_read_changes_nothing(tmp_path: Path) -> No
     for wrong in ("relative/folder", '/srv/"quoted"'):
         with pytest.raises(StoreError, match="PUBLISHER_STORE_BULK"):
             RemoteStore("http://127.0.0.1:9/sparql", tmp_path / "files", bulk=Path(wrong))
+
+
+def test_a_proxy_the_environment_names_is_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Queries go to the store through the HTTP proxy the environment names for its host, and straight to it when
+    NO_PROXY names the host: the store's own connection pool is used only where no proxy is named. (The proxy here
+    forwards bytes, so Virtuoso refuses the proxy's form of the request; what counts is that it went there.)"""
+    with virtuoso.emptied() as running:
+        address = urlsplit(running.query_url)
+        host = address.hostname or "127.0.0.1"
+        proxy = Proxy((host, address.port or 80))
+        proxy.start()
+        # the environment as the proxy's users set it, only while the store is asked (the tests' own requests
+        # to Virtuoso read it too)
+        with monkeypatch.context() as environment:
+            for name in ("NO_PROXY", "no_proxy", "http_proxy"):
+                environment.delenv(name, raising=False)
+            environment.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.port}")
+            try:
+                with pytest.raises(StoreError):
+                    RemoteStore(running.query_url, tmp_path / "files").ask("ASK {}")
+                through = proxy.accepted
+                assert through >= 1
+                environment.setenv("NO_PROXY", host)
+                assert RemoteStore(running.query_url, tmp_path / "files").ask("ASK {}") is True
+                assert proxy.accepted == through
+            finally:
+                proxy.stop()
+
+
+def test_the_bulk_loader_is_refused_for_a_store_that_is_not_virtuoso(
+    built: tuple[Config, WritableStore], tmp_path: Path
+) -> None:
+    """PUBLISHER_STORE_BULK names Virtuoso's loader: a write into another SPARQL store with it set is refused
+    before anything is sent, and the local state stays as it was (here the publisher's own endpoint stands for
+    the other store)."""
+    store_folder = str(built[0].store)
+    with serving(store_folder, free_port(), tmp_path / "serve.log") as base:
+        other = RemoteStore(base + "/sparql", tmp_path / "files", batch=2, bulk=tmp_path)
+        version = other.version()
+        with pytest.raises(
+            StoreError, match=r"PUBLISHER_STORE_BULK names Virtuoso.s bulk loader, but \S+ is not Virtuoso"
+        ):
+            other.apply(Change(graphs=GRAPHS, full=True, manifest={"n": 1}))
+        assert other.version() == version and other.manifest() is None
+        assert list(tmp_path.glob("*.nq")) == []
 
 
 def test_an_interrupted_write_is_recognised(tmp_path: Path) -> None:

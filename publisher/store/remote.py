@@ -15,10 +15,9 @@ Protocol PUT when the store offers it (PUBLISHER_STORE_GRAPHS). With Virtuoso an
 and Virtuoso can read (PUBLISHER_STORE_BULK), the graphs a larger change replaces go instead as N-Quads files to
 Virtuoso's bulk loader (4 to 5 times faster than SPARQL Update), each followed by a checkpoint (the loader writes
 without Virtuoso's transaction log). The marker says "writing" from the first request of a larger change to the
-last. The requests are made as they are sent, from the change's N-Triples (every graph is
-read once before the first is sent, and only its digest kept), each while the store works on the one before; a
-change of one request is sent after the state's files are written, the requests of a larger one while they are
-written.
+last. The requests are made as they are sent, from the change's N-Triples (every graph is read once before the
+first is sent, and only its digest kept), each while the store works on the one before; a change of one request is
+sent after the state's files are written, the requests of a larger one while they are written.
 
 How atomic a write is for the store's other readers is the store's: the SPARQL 1.1 Update recommendation asks a
 service to treat each request atomically, and Fuseki (TDB2) runs each request as one transaction; Virtuoso runs
@@ -120,9 +119,8 @@ class RemoteStore(WritableStore):
         self._auth: requests.auth.AuthBase | None = None
         self._credentials = (user, password or "") if user else None
         self._challenged: set[str] = set()
-        #: The URLs that asked for credentials.
-        self._asked: set[str] = set()
-        #: Per URL, whether its requests go through the plain connection pool (see _plain).
+        #: Per URL, whether its requests go through the plain connection pool (see _is_plain); False for one that
+        #: asked for credentials.
         self._plain: dict[str, bool] = {}
         self._pool = urllib3.PoolManager(maxsize=10, retries=_RETRIES)
         #: Virtuoso (told by its Server header): its default graph holds every graph it has, its own system graphs
@@ -524,14 +522,14 @@ class RemoteStore(WritableStore):
                 and requests.utils.get_netrc_auth(url) is None
             )
             self._plain[url] = plain
-        return plain and url not in self._asked
+        return plain
 
     def _challenge(self, url: str, seconds: float) -> None:
         """Learn the scheme the endpoint asks for, and for Digest its nonce, with a request without a body: a store
         may close the connection on a large body sent without credentials (Virtuoso does)."""
         response = self._session.get(url, timeout=seconds)
         if response.status_code == 401:
-            self._asked.add(url)
+            self._plain[url] = False  # the credentials are requests' to send
             self._auth = _auth_for(response.headers, self._credentials or ("", ""))
             self._session.get(url, timeout=seconds, auth=self._auth)  # answers the challenge once
         self._challenged.add(url)
