@@ -252,8 +252,9 @@ GRAPHS = {
 }
 
 
-def in_parts(running: Virtuoso, tmp_path: Path, graph_store: bool) -> RemoteStore:
-    """A store on ``running`` that writes at most two triples per update request."""
+def in_parts(running: Virtuoso, tmp_path: Path, graph_store: bool, bulk: Path | None = None) -> RemoteStore:
+    """A store on ``running`` that writes at most two triples per update request (with ``bulk``, a larger change
+    goes through Virtuoso's bulk loader from that folder)."""
     return RemoteStore(
         running.query_url,
         tmp_path / "files",
@@ -262,6 +263,7 @@ def in_parts(running: Virtuoso, tmp_path: Path, graph_store: bool) -> RemoteStor
         user=running.user,
         password=running.password,
         batch=2,
+        bulk=bulk,
     )
 
 
@@ -282,19 +284,6 @@ def test_a_large_change_is_written_in_parts(tmp_path: Path, graph_store: bool) -
         ]
 
 
-def bulk_store(running: Virtuoso, tmp_path: Path, bulk: Path) -> RemoteStore:
-    """A store on ``running`` whose changes of more than two triples go through Virtuoso's bulk loader."""
-    return RemoteStore(
-        running.query_url,
-        tmp_path / "files",
-        update=running.update_url,
-        user=running.user,
-        password=running.password,
-        batch=2,
-        bulk=bulk,
-    )
-
-
 def test_a_large_change_goes_through_virtuosos_bulk_loader(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """With PUBLISHER_STORE_BULK, the graphs a large change replaces go to Virtuoso as N-Quads files read by its
     bulk loader (no INSERT DATA carries them; here of at least five triples each, so several), every literal comes
@@ -305,7 +294,7 @@ def test_a_large_change_goes_through_virtuosos_bulk_loader(tmp_path: Path, monke
     graphs = {**GRAPHS, "http://example.org/graph/tricky": tricky}
     with virtuoso.emptied() as running:
         folder = Path(running.bulk)
-        store = bulk_store(running, tmp_path, folder)
+        store = in_parts(running, tmp_path, graph_store=False, bulk=folder)
         sent: list[str] = []
         store._session.hooks["response"].append(lambda answer, **_: sent.append(_sent(answer.request.body)))
         store.apply(Change(graphs=graphs, full=True, manifest={"n": 1}))
@@ -344,7 +333,7 @@ def test_a_bulk_load_virtuoso_may_not_read_changes_nothing(tmp_path: Path) -> No
     # outside the test Virtuoso's DirsAllowed (its own folder; it reads /tmp too)
     with tempfile.TemporaryDirectory(dir="/dev/shm") as outside, virtuoso.emptied() as running:
         elsewhere = Path(outside)
-        store = bulk_store(running, tmp_path, elsewhere)
+        store = in_parts(running, tmp_path, graph_store=False, bulk=elsewhere)
         store.apply(
             Change(
                 graphs={
