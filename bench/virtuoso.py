@@ -54,6 +54,8 @@ from bench.sparql import (
 )
 from bench.sparql import stop as stop_server
 from publisher.config import load_config
+from publisher.search import index_of
+from publisher.sparql.fulltext import expand
 from publisher.store.remote import RemoteStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,6 +63,8 @@ COMMAND = "python -m bench.virtuoso"
 BACKENDS = ("embedded (Oxigraph)", "Virtuoso (remote)")
 #: Virtuoso answering the publisher's queries itself, without the publisher in front.
 DIRECT = "Virtuoso itself"
+#: The most releases a search pattern may find: the server's setting (PUBLISHER_SPARQL_SEARCH_MAX).
+MOST_FOUND = load_config().sparql_search_max
 #: The typical text search written as SPARQL 1.1 alone: a CONTAINS over every headline and body.
 SCANNED_SEARCH = "text search in headline and body"
 
@@ -203,7 +207,10 @@ def measure(
     pages, cycle, triples = choose_pages(embedded)
     fillers = tuple(cycle[::2][:FILLERS])  # the HTML of other releases
     # what the publisher puts before each query to this Virtuoso: the graphs that are not its own left out
-    prologue = RemoteStore(settings["PUBLISHER_STORE"], Path(environment["PUBLISHER_STORE_FILES"])).prologue()
+    remote = RemoteStore(settings["PUBLISHER_STORE"], Path(environment["PUBLISHER_STORE_FILES"]))
+    prologue = remote.prologue()
+    index = index_of(remote)
+    assert index is not None, "the build into Virtuoso wrote no full-text index"
     queries = [Ask(EMPTY, "/sparql?" + urlencode({"query": EMPTY}), RESULTS_JSON, runs, False, direct=EMPTY)]
     for query in (*QUERIES, INDEXED_QUERY):
         text = query.query(base, release)
@@ -214,7 +221,9 @@ def measure(
                 TURTLE if query.graph else RESULTS_JSON,
                 runs,
                 query.graph,
-                direct=None if query is INDEXED_QUERY else text,  # search:matches is the publisher's own
+                # search:matches is the publisher's own: Virtuoso is sent the query as the publisher writes it,
+                # with the releases its full-text index finds as VALUES
+                direct=expand(text, index.matching, MOST_FOUND) if query is INDEXED_QUERY else text,
             )
         )
     asks = [*queries, *(Ask(page.name, page.path, page.accept, requests, fillers=fillers) for page in pages)]
@@ -284,6 +293,16 @@ def _cells(row: Row) -> str:
     return " | ".join([*cells, ratio, direct])
 
 
+def _missed(row: Row, backend: str, limit: float) -> str:
+    """A query a backend answers slower than its target: its median, and Virtuoso's own where that misses too."""
+    if backend in row.failures:
+        return f"{row.name} (failed)"
+    itself = ""
+    if backend == BACKENDS[1] and DIRECT in row.seconds and row.median_ms(DIRECT) > limit:
+        itself = f"; {DIRECT} {_ms(row.median_ms(DIRECT))}"
+    return f"{row.name} ({_ms(row.median_ms(backend))}{itself})"
+
+
 def _targets(result: SizeResult) -> str:
     """Which backend meets the query targets of the SPARQL section at this size: the text search counted as the
     publisher's users run it, through the full-text index (the CONTAINS scan is shown for comparison)."""
@@ -293,7 +312,7 @@ def _targets(result: SizeResult) -> str:
     verdicts = []
     for backend in BACKENDS:
         missed = [
-            f"{row.name} (failed)" if backend in row.failures else f"{row.name} ({_ms(row.median_ms(backend))})"
+            _missed(row, backend, limits[row.name])
             for row in rows
             if backend in row.failures or row.median_ms(backend) > limits[row.name]
         ]
@@ -326,7 +345,8 @@ def write_report(output: Path, results: list[SizeResult], runs: int, requests: i
         f"pages (every page's queries go to the store; {FILLERS} other documents before each timed request, so",
         "that it is read from the store). Medians; **ratio** is Virtuoso's over the embedded store's;",
         f"**{DIRECT}** is the same query sent straight to Virtuoso's endpoint as the publisher sends it (its marker",
-        "graph left out), without the publisher: the difference to the column before is what the publisher adds.",
+        "graph left out; the text search's pattern written as the VALUES of the releases the full-text index finds),",
+        "without the publisher: the difference to the column before is what the publisher adds.",
         "(Rounds of one request to each backend, as this benchmark measured before, made Virtuoso look 4 to 7 times",
         "slower at 100,000 releases than when it was asked alone, between the embedded store's multi-second",
         "queries.) The endpoint's time limit is its default (PUBLISHER_SPARQL_TIMEOUT); a backend that does not",
