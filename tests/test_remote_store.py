@@ -32,7 +32,7 @@ from publisher.web import create_app
 from tests import remote_backend as virtuoso
 from tests.conftest import SEED_IRI, cli_build, free_port, run, seed_data, serving, with_new_sentence
 from tests.test_faults import Proxy
-from tests.test_store import TRICKY
+from tests.test_store import G1, TRICKY
 from tests.virtuoso import Virtuoso
 
 RELEASE_DOC = SEED_IRI.replace("/id/", "/doc/")
@@ -539,3 +539,47 @@ def test_form_bodies_to_the_store_read_back_as_sent(fields: list[tuple[str, str]
     text, SPARQL's `<`, `{`, `"` and `%` among it, reads back as it was sent."""
     body = _form(fields)
     assert parse_qsl(body.decode("ascii"), keep_blank_values=True) == fields
+
+
+# Literals SPARQL XML can carry (XML 1.0 has no control characters but tab and line breaks, and reads a carriage
+# return as a line break), with white space where a reader might trim it.
+XML_LITERALS = [
+    '"  leading and trailing  "',
+    '"\\n line first and last \\n"@de',
+    '"\\ttab\\t"^^<http://example.org/datatype>',
+    '"<tag> & \\"quotes\\" \'apostrophes\' ]]>"',
+    '""',
+    '" "@de-DE',
+    '"Straße 😀 "',
+    '"' + " Langer Text über die Nachbarschaft. " * 300 + '"',
+    '"2025-01-17"^^<http://www.w3.org/2001/XMLSchema#date>',
+]
+
+
+def test_a_store_that_answers_sparql_xml_gives_every_literal_exactly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store that answers queries in SPARQL XML only (Virtuoso asked for nothing else): every literal comes back
+    as written, white space at either end included, unbound variables stay unbound, ASK answers both ways, and an
+    answer that is not XML 1.0 is refused naming the store, not read wrongly."""
+    monkeypatch.setattr(remote, "_RESULTS_ACCEPT", "application/sparql-results+xml")
+    lines = "".join(
+        f"<http://example.org/x{i}> <http://schema.org/text> {term} .\n" for i, term in enumerate(XML_LITERALS)
+    )
+    expected = {(t.subject.value, t.object) for t in ox.parse(lines.encode(), format=ox.RdfFormat.N_TRIPLES)}
+    with virtuoso.store(tmp_path / "files") as store:
+        store.apply(Change(graphs={G1: lines}, full=True))
+        result = store.run(
+            "SELECT ?s ?text ?none WHERE { ?s <http://schema.org/text> ?text OPTIONAL { ?s <urn:none> ?none } }"
+        )
+        assert isinstance(result, ox.QuerySolutions)
+        assert [v.value for v in result.variables] == ["s", "text", "none"]
+        rows = [(row["s"], row["text"], row["none"]) for row in result]
+        assert {(s.value, text) for s, text, _none in rows} == expected
+        assert all(none is None for _s, _text, none in rows)
+        answer = json.loads(store.query("SELECT ?text WHERE { <http://example.org/x0> ?p ?text }", "json"))
+        assert answer["results"]["bindings"] == [{"text": {"type": "literal", "value": "  leading and trailing  "}}]
+        assert store.ask("ASK { ?s ?p ?o }") is True and store.ask("ASK { ?s <urn:none> ?o }") is False
+        store.apply(Change(add={G1: '<http://example.org/c> <http://schema.org/text> "bell \\u0007" .\n'}))
+        with pytest.raises(StoreError, match=r"answered with application/sparql-results\+xml that cannot be read"):
+            store.select("SELECT ?text WHERE { <http://example.org/c> ?p ?text }")

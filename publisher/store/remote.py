@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
+from xml.etree import ElementTree
 
 import pyoxigraph as ox
 import requests
@@ -60,8 +61,8 @@ _WKT = "http://www.opengis.net/ont/geosparql#wktLiteral"
 _STORED_WKT = "urn:x-publisher:wktLiteral"
 _STORED_WKT_BYTES = _STORED_WKT.encode()
 _VERSION = "urn:x-publisher:version"
-#: Both answers a query can have: results are asked for as SPARQL JSON, graphs as N-Triples, and written again in
-#: the format wanted by the same serialiser as the embedded store's.
+#: Both answers a query can have: results are asked for as SPARQL JSON (SPARQL XML from a store that answers only
+#: that), graphs as N-Triples, and written again in the format wanted by the same serialiser as the embedded store's.
 _RESULTS_ACCEPT = "application/sparql-results+json, application/sparql-results+xml;q=0.9"
 _GRAPH_ACCEPT = "application/n-triples, text/plain;q=0.9, text/turtle;q=0.8"
 #: Triples per GRAPH block of a write (Virtuoso's parser takes fewer than 5,000 in one block).
@@ -174,12 +175,12 @@ class RemoteStore(WritableStore):
             if media in ("application/sparql-results+json", "application/json"):
                 return ox.parse_query_results(content, format=ox.QueryResultsFormat.JSON)
             if media in ("application/sparql-results+xml", "application/xml"):
-                return ox.parse_query_results(content, format=ox.QueryResultsFormat.XML)
+                return _xml_results(content)
             if media in ("application/n-triples", "text/plain", "text/ntriples"):
                 return list(ox.parse(content, format=ox.RdfFormat.N_TRIPLES))
             if media in ("text/turtle", "application/x-turtle"):
                 return list(ox.parse(content, format=ox.RdfFormat.TURTLE))
-        except (SyntaxError, ValueError) as exc:
+        except (SyntaxError, ValueError, ElementTree.ParseError) as exc:
             raise StoreError(f"store: {self.endpoint} answered with {media} that cannot be read: {exc}") from None
         raise StoreError(f"store: {self.endpoint} answered with '{media or 'no media type'}', not SPARQL results")
 
@@ -546,6 +547,40 @@ class _Reply:
 
 #: A request is not made again after a failure (as with ``requests``' own default); redirects are followed.
 _RETRIES = urllib3.Retry(total=None, connect=0, read=False, status=0, other=0, redirect=10)
+
+
+_XML_RESULTS = "{http://www.w3.org/2005/sparql-results#}"
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+def _xml_results(content: bytes) -> ox.QuerySolutions | ox.QueryBoolean:
+    """SPARQL XML results, read with every literal's text as it stands (pyoxigraph 0.5's XML reader drops leading
+    and trailing white space of literals) and handed to pyoxigraph as SPARQL JSON."""
+    root = ElementTree.fromstring(content)
+    boolean = root.find(_XML_RESULTS + "boolean")
+    if boolean is not None:
+        document: dict[str, Any] = {"head": {}, "boolean": (boolean.text or "").strip() == "true"}
+    else:
+        variables = [v.get("name", "") for v in root.iterfind(f"{_XML_RESULTS}head/{_XML_RESULTS}variable")]
+        bindings = [
+            {b.get("name", ""): _xml_term(b[0]) for b in result.iterfind(_XML_RESULTS + "binding") if len(b)}
+            for result in root.iterfind(f"{_XML_RESULTS}results/{_XML_RESULTS}result")
+        ]
+        document = {"head": {"vars": variables}, "results": {"bindings": bindings}}
+    return ox.parse_query_results(json.dumps(document).encode(), format=ox.QueryResultsFormat.JSON)
+
+
+def _xml_term(element: ElementTree.Element) -> dict[str, Any]:
+    """One term of SPARQL XML results as SPARQL JSON writes it."""
+    kind = element.tag.removeprefix(_XML_RESULTS)
+    if kind == "literal":
+        term: dict[str, Any] = {"type": "literal", "value": element.text or ""}
+        if element.get(_XML_LANG):
+            term["xml:lang"] = element.get(_XML_LANG)
+        elif element.get("datatype"):
+            term["datatype"] = element.get("datatype")
+        return term
+    return {"type": kind, "value": element.text or ""}  # "uri" or "bnode" (another kind is refused by the reader)
 
 
 def _cause(exc: Exception) -> Exception:
