@@ -10,11 +10,11 @@ benchmark are built, as whole ``publisher build`` processes, into a fresh embedd
 PUBLISHER_STORE_FILES). Then ``publisher serve --production`` with PUBLISHER_RESPONSE_CACHE=0 on one store at a
 time (the other's server stopped) answers each query's and page's requests one after the other: the six typical
 SPARQL queries of bench/sparql.py and the text search through the full-text index (``search:matches``) at
-``/sparql`` (the remote store forwards them to Virtuoso), and resource pages (a release as HTML and as Turtle, a
-district, the organisation most releases link to). Last, the same queries go straight to Virtuoso's endpoint, as
-the publisher sends them, to show what the publisher adds. With ``--reuse-embedded``, the embedded store
-is the one ``python -m bench.build`` left in WORK/store-N (built from the same releases), where its build is measured,
-instead of a fresh build.
+``/sparql`` (the remote store forwards them to Virtuoso), the same text search in the JSON API (its first page),
+and resource pages (a release as HTML and as Turtle, a district, the organisation most releases link to). Last,
+the same queries go straight to Virtuoso's endpoint, as the publisher sends them, to show what the publisher adds.
+With ``--reuse-embedded``, the embedded store is the one ``python -m bench.build`` left in WORK/store-N (built from
+the same releases), where its build is measured, instead of a fresh build.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from bench.sparql import (
     AGGREGATE_TARGET_MS,
     EMPTY,
     INDEXED_QUERY,
+    INDEXED_SEARCH,
     QUERIES,
     RESULTS_JSON,
     TURTLE,
@@ -65,6 +66,8 @@ BACKENDS = ("embedded (Oxigraph)", "Virtuoso (remote)")
 DIRECT = "Virtuoso itself"
 #: The most releases a search pattern may find: the server's setting (PUBLISHER_SPARQL_SEARCH_MAX).
 MOST_FOUND = load_config().sparql_search_max
+#: The text search in the JSON API (bench.sparql.INDEXED_SEARCH).
+API_SEARCH = "text search in the JSON API (first page of 20, ranked)"
 #: The typical text search written as SPARQL 1.1 alone: a CONTAINS over every headline and body.
 SCANNED_SEARCH = "text search in headline and body"
 
@@ -228,6 +231,9 @@ def measure(
                 direct=expand(text, index.matching, MOST_FOUND) if query is INDEXED_QUERY else text,
             )
         )
+    # the text search as users of the publisher run it: the first page of the JSON API's ranked results, whose
+    # 20 releases are then read from the store
+    queries.append(Ask(API_SEARCH, INDEXED_SEARCH, "application/json", runs))
     asks = [*queries, *(Ask(page.name, page.path, page.accept, requests, fillers=fillers) for page in pages)]
     rows: dict[str, Row] = {}
     for backend, store, extra in backends:
@@ -351,7 +357,8 @@ def write_report(output: Path, results: list[SizeResult], runs: int, requests: i
         "(the other's server stopped: what a site running that backend sees) answers, after a warm-up, each query's",
         "requests one after the other: the six typical queries of the SPARQL section and the text search through",
         "the full-text index (`search:matches`, README: SPARQL endpoint) at `/sparql` (the remote",
-        "store forwards them to Virtuoso, and writes its answer with the embedded store's writers), and resource",
+        "store forwards them to Virtuoso, and writes its answer with the embedded store's writers), the same text",
+        f"search as users of the JSON API run it (`{INDEXED_SEARCH}`: the first page of 20, ranked), and resource",
         f"pages (every page's queries go to the store; {FILLERS} other documents before each timed request, so",
         "that it is read from the store). Medians; **ratio** is Virtuoso's over the embedded store's;",
         f"**{DIRECT}** is the same query sent straight to Virtuoso's endpoint as the publisher sends it (its marker",
