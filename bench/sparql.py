@@ -399,12 +399,9 @@ class Client:
         """Seconds from sending the request to having read the whole answer, and the answer."""
         return self.get_path("/sparql?" + urlencode({"query": query}), accept)
 
-    def get_path(self, path: str, accept: str, form: bytes | None = None, close: bool = False) -> tuple[float, bytes]:
-        """The same for a path; with ``form``, POSTed as an HTML form's fields (a query too long for a URL); with
-        ``close``, on a connection of its own that the server closes with its answer."""
+    def get_path(self, path: str, accept: str, form: bytes | None = None) -> tuple[float, bytes]:
+        """The same for a path; with ``form``, POSTed as an HTML form's fields (a query too long for a URL)."""
         method, headers = ("GET", {"Accept": accept}) if form is None else ("POST", {"Accept": accept, **FORM})
-        if close:
-            headers["Connection"] = "close"
         for attempt in (1, 2):
             try:
                 started = time.perf_counter()

@@ -159,8 +159,6 @@ class Ask:
     direct: str | None = None
     #: The request's body: the form the publisher POSTs to Virtuoso (None: a GET of ``path``).
     form: bytes | None = None
-    #: Whether the request goes on a connection of its own, as the publisher asks Virtuoso.
-    close: bool = False
 
 
 def time_backend(backend: str, client: Client, asks: list[Ask], rows: dict[str, Row]) -> None:
@@ -169,7 +167,7 @@ def time_backend(backend: str, client: Client, asks: list[Ask], rows: dict[str, 
         row = rows.setdefault(ask.name, Row(ask.name))
         try:
             for _ in range(2):
-                _seconds, body = client.get_path(ask.path, ask.accept, ask.form, ask.close)
+                _seconds, body = client.get_path(ask.path, ask.accept, ask.form)
         except SystemExit as failure:
             row.failures[backend] = _reason(str(failure))
             print(f"  {ask.name:45} {backend} {row.failures[backend]}", file=sys.stderr)
@@ -180,7 +178,7 @@ def time_backend(backend: str, client: Client, asks: list[Ask], rows: dict[str, 
         for _ in range(ask.runs):
             for filler in ask.fillers:
                 client.get_path(filler, "text/html")
-            row.seconds[backend].append(client.get_path(ask.path, ask.accept, ask.form, ask.close)[0])
+            row.seconds[backend].append(client.get_path(ask.path, ask.accept, ask.form)[0])
         print(f"  {ask.name:45} {backend} {row.median_ms(backend):8.2f} ms", file=sys.stderr)
 
 
@@ -249,7 +247,7 @@ def measure(
         finally:
             stop_server(server)
     # Virtuoso on its own: the same queries sent straight to its endpoint as the publisher sends them (POSTed as
-    # a form: the text search's VALUES make a query too long for a URL; each on a connection of its own)
+    # a form: the text search's VALUES make a query too long for a URL)
     endpoint = urlsplit(settings["PUBLISHER_STORE"])
     assert endpoint.port is not None
     client = Client(endpoint.port)
@@ -264,7 +262,6 @@ def measure(
                 runs,
                 ask.graph,
                 form=urlencode({"query": prologue + ask.direct}).encode(),
-                close=True,
             )
             for ask in queries
             if ask.direct is not None
