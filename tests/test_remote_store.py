@@ -379,28 +379,6 @@ def test_a_proxy_the_environment_names_is_used(tmp_path: Path, monkeypatch: pyte
                 proxy.stop()
 
 
-def test_each_answer_from_virtuoso_ends_its_connection(tmp_path: Path) -> None:
-    """Virtuoso holds back the last part of an answer on a kept-alive connection until the part before is
-    acknowledged (up to 40 ms later once requests and answers alternate): each query to it goes on a connection of
-    its own, which Virtuoso closes with the answer, so that the answer's end is sent at once. Here a forwarder
-    between the two counts the connections."""
-    with virtuoso.emptied() as running:
-        address = urlsplit(running.query_url)
-        forwarder = Proxy((address.hostname or "127.0.0.1", address.port or 80))
-        forwarder.start()
-        try:
-            store = RemoteStore(
-                f"http://127.0.0.1:{forwarder.port}{address.path}", tmp_path / "files", update=running.update_url
-            )
-            assert store.ask("ASK {}") is True  # the first request learns that the store is Virtuoso
-            opened = forwarder.accepted
-            answers = [store.select(f"SELECT ({n} AS ?n) WHERE {{}}") for n in range(5)]
-            assert answers == [[{"n": str(n)}] for n in range(5)]
-            assert forwarder.accepted == opened + 5
-        finally:
-            forwarder.stop()
-
-
 def test_the_bulk_loader_is_refused_for_a_store_that_is_not_virtuoso(
     built: tuple[Config, WritableStore], tmp_path: Path
 ) -> None:

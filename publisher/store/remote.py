@@ -468,13 +468,6 @@ class RemoteStore(WritableStore):
             if form is not None:
                 data = _form(form)
                 headers = {**headers, "Content-Type": "application/x-www-form-urlencoded"}
-            if self._virtuoso:
-                # Virtuoso writes an answer in parts without TCP_NODELAY: on a kept-alive connection it holds the
-                # last part back until the part before is acknowledged, which Linux delays by up to 40 ms once
-                # requests and answers alternate on it (most of the requests after a large answer took 40 to 45 ms
-                # longer). Closing the connection after each answer pushes its end out at once; a new connection
-                # costs some 0.1 ms.
-                headers = {**headers, "Connection": "close"}
             if self._is_plain(url):
                 target = f"{url}{'&' if '?' in url else '?'}{urlencode(params)}" if params else url
                 answer = self._pool.request(method, target, body=data, headers=headers, timeout=seconds)
