@@ -64,8 +64,6 @@ COMMAND = "python -m bench.virtuoso"
 BACKENDS = ("embedded (Oxigraph)", "Virtuoso (remote)")
 #: Virtuoso answering the publisher's queries itself, without the publisher in front.
 DIRECT = "Virtuoso itself"
-#: The most releases a search pattern may find: the server's setting (PUBLISHER_SPARQL_SEARCH_MAX).
-MOST_FOUND = load_config().sparql_search_max
 #: The text search in the JSON API (bench.sparql.INDEXED_SEARCH).
 API_SEARCH = "text search in the JSON API (first page of 20, ranked)"
 #: The typical text search written as SPARQL 1.1 alone: a CONTAINS over every headline and body.
@@ -216,6 +214,7 @@ def measure(
     prologue = remote.prologue()
     index = index_of(remote)
     assert index is not None, "the build into Virtuoso wrote no full-text index"
+    most = load_config().sparql_search_max  # what the server may find for a search pattern
     queries = [Ask(EMPTY, "/sparql?" + urlencode({"query": EMPTY}), RESULTS_JSON, runs, False, direct=EMPTY)]
     for query in (*QUERIES, INDEXED_QUERY):
         text = query.query(base, release)
@@ -228,7 +227,7 @@ def measure(
                 query.graph,
                 # search:matches is the publisher's own: Virtuoso is sent the query as the publisher writes it,
                 # with the releases its full-text index finds as VALUES
-                direct=expand(text, index.matching, MOST_FOUND) if query is INDEXED_QUERY else text,
+                direct=expand(text, index.matching, most) if query is INDEXED_QUERY else text,
             )
         )
     # the text search as users of the publisher run it: the first page of the JSON API's ranked results, whose

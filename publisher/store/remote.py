@@ -48,6 +48,7 @@ import requests
 import urllib3
 
 from publisher.errors import QueryError, StoreError
+from publisher.sparql.results import RESULTS_NS
 from publisher.sparql.text import read_query
 from publisher.store import QUAD_FORMATS, RDF_FORMATS, Bindings, Change, WritableStore, with_values, written
 from publisher.store.generations import Generations
@@ -549,7 +550,7 @@ class _Reply:
 _RETRIES = urllib3.Retry(total=None, connect=0, read=False, status=0, other=0, redirect=10)
 
 
-_XML_RESULTS = "{http://www.w3.org/2005/sparql-results#}"
+_XML_RESULTS = f"{{{RESULTS_NS}}}"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
